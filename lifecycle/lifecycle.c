@@ -1,0 +1,697 @@
+/* lifecycle.c - the synfin lifecycle engine (see lifecycle.h and docs/engine.md).
+ *
+ * One call per segment: decide who sent it, apply the sender's send event and
+ * the receiver's receive event to the two RFC 9293 state machines, name the
+ * step, and fill a snapshot.  All sequence arithmetic is modulo 2^32.
+ */
+#include "lifecycle.h"
+
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(sizeof(lc_result) == 24, "lc_result is stored per frame: keep it at 24 bytes");
+
+/* lc_end.flags */
+enum {
+    END_BASE     = 0x01, /* base set */
+    END_SENT     = 0x02, /* has sent a segment (next, last_seq valid) */
+    END_SYN      = 0x04, /* has sent a bare SYN */
+    END_SYNACK   = 0x08, /* has sent a SYN-ACK */
+    END_FIN      = 0x10, /* has sent a FIN (fin_seq valid) */
+    END_ACKED    = 0x20, /* has acknowledged the peer's FIN */
+    END_LAST_ACK = 0x40  /* last_ack valid */
+};
+
+/* lc_conn.conn_flags */
+enum {
+    CONN_STARTED = 0x01,
+    CONN_GUESSED = 0x02,
+    CONN_SYNACK  = 0x04  /* a SYN-ACK was sent in the current attempt */
+};
+
+/* Step codes: what a step segment was, so that its copies can be labelled alike. */
+enum {
+    CODE_STEP_MASK = 0x07,
+    CODE_TEARDOWN  = 0x08,
+    CODE_SIM       = 0x10,
+    CODE_MERGED    = 0x20,
+    CODE_VALID     = 0x40
+};
+
+/* Sequence-space comparisons (RFC 9293 section 3.4). */
+static bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+static bool is_closed_state(unsigned st) { return st == LC_CLOSED || st == LC_TIME_WAIT; }
+
+static uint8_t make_code(unsigned phase, unsigned step, unsigned kind, bool merged)
+{
+    return (uint8_t)(CODE_VALID | (step & CODE_STEP_MASK) |
+                     (phase == LC_PHASE_TEARDOWN ? CODE_TEARDOWN : 0) |
+                     (kind == LC_KIND_SIM ? CODE_SIM : 0) | (merged ? CODE_MERGED : 0));
+}
+
+static void set_step(lc_result *r, unsigned phase, unsigned step, unsigned kind, bool merged)
+{
+    r->phase = (uint8_t)phase;
+    r->step = (uint8_t)step;
+    r->steps_kind = kind == LC_KIND_SIM;
+    /* Step totals: a normal handshake has 3 steps, everything else 4. */
+    r->total4 = !(phase == LC_PHASE_HANDSHAKE && kind == LC_KIND_NORMAL);
+    r->merged = merged;
+}
+
+static void apply_code(lc_result *r, uint8_t code)
+{
+    set_step(r, (code & CODE_TEARDOWN) ? LC_PHASE_TEARDOWN : LC_PHASE_HANDSHAKE,
+             code & CODE_STEP_MASK, (code & CODE_SIM) ? LC_KIND_SIM : LC_KIND_NORMAL,
+             (code & CODE_MERGED) != 0);
+    r->retransmission = 1;
+}
+
+/* Fingerprint of a pure-ACK step segment: same sender, seq, ack, flags, length. */
+static uint32_t step_fingerprint(const lc_segment *s)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    uint64_t parts[4] = { s->seq, s->ack, s->flags, s->len };
+    for (int i = 0; i < 4; i++) {
+        h ^= parts[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+    }
+    return (uint32_t)(h ^ (h >> 32)) | 1u; /* never 0: 0 means "none" */
+}
+
+void lc_conn_init(lc_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->end[0].state = LC_CLOSED;
+    c->end[1].state = LC_LISTEN;
+}
+
+static int role_index(const lc_conn *c, const lc_segment *s)
+{
+    return s->from == c->client_from ? 0 : 1;
+}
+
+/* First segment: decide the roles (spec section 2). */
+static void decide_roles(lc_conn *c, const lc_segment *s)
+{
+    uint16_t f = s->flags;
+    bool sender_is_client;
+
+    if ((f & LC_SYN) && !(f & LC_RST)) {
+        /* A bare SYN's sender is the client; a SYN-ACK's sender is the server. */
+        sender_is_client = !(f & LC_ACK);
+    } else {
+        c->conn_flags |= CONN_GUESSED;
+        if (s->sport != s->dport)
+            sender_is_client = s->sport > s->dport; /* lower port = server */
+        else
+            sender_is_client = true;
+    }
+    c->client_from = sender_is_client ? s->from : (uint8_t)(s->from ^ 1);
+    c->conn_flags |= CONN_STARTED;
+}
+
+/* Remember a segment that used sequence space, for ack_frame. */
+static void ring_push(lc_end *e, uint32_t frame, uint32_t end_seq)
+{
+    e->ring_frame[1] = e->ring_frame[0];
+    e->ring_end[1] = e->ring_end[0];
+    e->ring_frame[0] = frame;
+    e->ring_end[0] = end_seq;
+}
+
+static uint32_t ring_covered(const lc_end *e, uint32_t ack)
+{
+    for (int i = 0; i < 2; i++)
+        if (e->ring_frame[i] && seq_geq(ack, e->ring_end[i]))
+            return e->ring_frame[i];
+    return 0;
+}
+
+/* The ack is acceptable for the peer's SYN (or SYN-ACK): it covers the SYN and
+ * nothing the peer has not sent (RFC 9293 3.10.7.4: SND.UNA < SEG.ACK =<
+ * SND.NXT).  Unknown ISN (SYN not captured): assume so. */
+static bool acks_syn_of(const lc_end *p, uint32_t ack)
+{
+    if (!(p->flags & (END_SYN | END_SYNACK)))
+        return true;
+    return seq_gt(ack, p->isn) && !seq_gt(ack, p->next);
+}
+
+static bool acks_fin_of(const lc_end *p, const lc_segment *s)
+{
+    return (s->flags & LC_ACK) && (p->flags & END_FIN) && seq_geq(s->ack, p->fin_seq + 1);
+}
+
+/* Restart the life after a full close: a new SYN from the client (spec: the
+ * same tcp.stream; Wireshark makes a new stream when the ISN changes). */
+static void restart(lc_conn *c)
+{
+    for (int i = 0; i < 2; i++) {
+        lc_end *e = &c->end[i];
+        e->flags &= (uint8_t)(END_BASE | END_SENT | END_LAST_ACK);
+        e->ack_step_sig = 0;
+        e->ack_step_code = e->syn_code = e->synack_code = e->fin_code = 0;
+    }
+    c->end[0].state = LC_CLOSED;
+    c->end[1].state = LC_LISTEN;
+    c->hs_kind = c->td_kind = LC_KIND_NORMAL;
+    c->td_step = c->td_acks = 0;
+    c->conn_flags &= (uint8_t)~CONN_SYNACK;
+    /* Frame links and times stay: they describe the first attempt, and a
+     * snapshot shown earlier must not change. */
+}
+
+static void handle_rst(lc_conn *c, lc_end *e, lc_end *p, lc_result *r)
+{
+    if (is_closed_state(e->state) && is_closed_state(p->state)) {
+        r->phase = LC_PHASE_CLOSED;
+        r->anomalies |= LC_ANOM_AFTER_CLOSE;
+    } else {
+        /* Refused: the receiver of a pending SYN answers it with RST before
+         * sending its own SYN-ACK. */
+        bool refused = p->state == LC_SYN_SENT && !(e->flags & END_SYNACK);
+        r->phase = LC_PHASE_RESET;
+        r->anomalies |= refused ? LC_ANOM_REFUSED : LC_ANOM_ABORT;
+    }
+    (void)c;
+    e->state = LC_CLOSED;
+    p->state = LC_CLOSED;
+}
+
+static void handle_bare_syn(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_end *p,
+                            lc_result *r)
+{
+    if (e->flags & END_SYN) {
+        if (si == 0 && is_closed_state(e->state) && is_closed_state(p->state)) {
+            /* A new attempt after the connection ended (e.g. retried after a refusal). */
+            if (s->seq == e->isn)
+                r->anomalies |= LC_ANOM_SYN_RETRANS;
+            restart(c);
+        } else if (s->seq == e->isn) {
+            apply_code(r, e->syn_code);
+            r->anomalies |= LC_ANOM_SYN_RETRANS;
+            return;
+        } else {
+            r->phase = LC_PHASE_HANDSHAKE;
+            r->anomalies |= LC_ANOM_NEW_ISN;
+            return;
+        }
+    }
+
+    if (si == 0) {
+        if (e->state == LC_CLOSED) {
+            set_step(r, LC_PHASE_HANDSHAKE, 1, LC_KIND_NORMAL, false);
+            e->state = LC_SYN_SENT;
+            if (p->state == LC_LISTEN)
+                p->state = LC_SYN_RECEIVED;
+        } else if (c->conn_flags & CONN_SYNACK) {
+            /* The SYN-ACK was captured before the SYN it answers. */
+            set_step(r, LC_PHASE_HANDSHAKE, 1, LC_KIND_NORMAL, false);
+            r->anomalies |= LC_ANOM_SYN_REORDER;
+        } else {
+            r->phase = LC_PHASE_HANDSHAKE;
+            r->anomalies |= LC_ANOM_NEW_ISN;
+            return;
+        }
+        e->syn_code = make_code(LC_PHASE_HANDSHAKE, 1, c->hs_kind, false);
+        if (!e->isn_frame)
+            c->syn_time_ns = s->time_ns;
+    } else {
+        /* The server's own bare SYN while the client's SYN is pending and no
+         * SYN-ACK was sent yet: simultaneous open (RFC 9293 figure 7). */
+        if ((p->flags & END_SYN) && !(c->conn_flags & CONN_SYNACK) &&
+            (e->state == LC_LISTEN || e->state == LC_SYN_RECEIVED)) {
+            c->hs_kind = LC_KIND_SIM;
+            set_step(r, LC_PHASE_HANDSHAKE, 2, LC_KIND_SIM, false);
+            r->anomalies |= LC_ANOM_SIM_OPEN;
+            e->state = LC_SYN_RECEIVED;
+            if (p->state == LC_SYN_SENT)
+                p->state = LC_SYN_RECEIVED;
+            e->syn_code = make_code(LC_PHASE_HANDSHAKE, 2, LC_KIND_SIM, false);
+        } else {
+            r->phase = LC_PHASE_HANDSHAKE;
+            r->anomalies |= LC_ANOM_NEW_ISN;
+            return;
+        }
+    }
+    e->flags |= END_SYN;
+    e->isn = s->seq;
+    if (!e->isn_frame)
+        e->isn_frame = s->frame;
+}
+
+static void handle_synack(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_end *p,
+                          lc_result *r)
+{
+    if (e->flags & END_SYNACK) {
+        if (s->seq == e->isn) {
+            apply_code(r, e->synack_code);
+            r->anomalies |= LC_ANOM_SYN_RETRANS;
+        } else {
+            r->phase = LC_PHASE_HANDSHAKE;
+            r->anomalies |= LC_ANOM_NEW_ISN;
+        }
+        return;
+    }
+
+    if (c->hs_kind == LC_KIND_SIM && (e->flags & END_SYN)) {
+        /* Simultaneous open: the first SYN-ACK is 3/4, the second 4/4. */
+        unsigned step = (c->conn_flags & CONN_SYNACK) ? 4 : 3;
+        set_step(r, LC_PHASE_HANDSHAKE, step, LC_KIND_SIM, false);
+        if (acks_syn_of(p, s->ack)) {
+            if (p->state == LC_SYN_RECEIVED || p->state == LC_SYN_SENT)
+                p->state = LC_ESTABLISHED;
+        } else {
+            r->anomalies |= LC_ANOM_BAD_ACK;
+        }
+        e->synack_code = make_code(LC_PHASE_HANDSHAKE, step, LC_KIND_SIM, false);
+    } else if (si == 1 && !(e->flags & END_SYN)) {
+        set_step(r, LC_PHASE_HANDSHAKE, 2, c->hs_kind, false);
+        if (e->state == LC_LISTEN || e->state == LC_SYN_RECEIVED || e->state == LC_CLOSED)
+            e->state = LC_SYN_RECEIVED;
+        if (p->flags & END_SYN) {
+            if (!acks_syn_of(p, s->ack))
+                r->anomalies |= LC_ANOM_BAD_ACK;
+            else if (p->state == LC_SYN_SENT)
+                p->state = LC_ESTABLISHED;
+        } else if (p->state == LC_CLOSED || p->state == LC_SYN_SENT) {
+            /* The client's SYN was not captured: it must have been sent. */
+            p->state = LC_ESTABLISHED;
+        }
+        e->synack_code = make_code(LC_PHASE_HANDSHAKE, 2, c->hs_kind, false);
+    } else {
+        /* A SYN-ACK from the client, or one that fits no handshake. */
+        r->phase = LC_PHASE_HANDSHAKE;
+        r->anomalies |= LC_ANOM_NEW_ISN;
+        return;
+    }
+    e->flags |= END_SYNACK;
+    e->isn = s->seq;
+    if (!e->isn_frame)
+        e->isn_frame = s->frame;
+    if (!c->synack_frame)
+        c->synack_frame = s->frame;
+    c->conn_flags |= CONN_SYNACK;
+}
+
+/* Send event for a first FIN. */
+static void send_fin(lc_end *e)
+{
+    switch (e->state) {
+    case LC_ESTABLISHED: case LC_SYN_RECEIVED: case LC_SYN_SENT:
+        e->state = LC_FIN_WAIT_1;
+        break;
+    case LC_CLOSE_WAIT:
+        e->state = LC_LAST_ACK;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Receive event: an ACK that covers the receiver's FIN. */
+static void receive_fin_ack(lc_end *p)
+{
+    switch (p->state) {
+    case LC_FIN_WAIT_1: p->state = LC_FIN_WAIT_2; break;
+    case LC_CLOSING:    p->state = LC_TIME_WAIT;  break;
+    case LC_LAST_ACK:   p->state = LC_CLOSED;     break;
+    default: break;
+    }
+}
+
+/* Receive event: a FIN. */
+static void receive_fin(lc_end *p)
+{
+    switch (p->state) {
+    case LC_ESTABLISHED: case LC_SYN_RECEIVED: p->state = LC_CLOSE_WAIT; break;
+    case LC_FIN_WAIT_1: p->state = LC_CLOSING;   break;
+    case LC_FIN_WAIT_2: p->state = LC_TIME_WAIT; break;
+    default: break;
+    }
+}
+
+/* Segments without SYN or RST: data, ACKs, FINs. */
+static void handle_other(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_end *p,
+                         lc_result *r)
+{
+    bool ack = (s->flags & LC_ACK) != 0;
+    bool fin = (s->flags & LC_FIN) != 0;
+    uint32_t sig = step_fingerprint(s);
+
+    /* Copies of step segments keep their step and change nothing (spec
+     * section 3); this takes precedence over the closed phase. */
+    if (e->ack_step_code && e->ack_step_sig == sig) {
+        apply_code(r, e->ack_step_code);
+        r->anomalies |= LC_ANOM_RETRANS;
+        return;
+    }
+    if (fin && (e->flags & END_FIN) && s->seq + s->len == e->fin_seq) {
+        apply_code(r, e->fin_code);
+        r->anomalies |= LC_ANOM_RETRANS;
+        return;
+    }
+    if (is_closed_state(e->state) && is_closed_state(p->state)) {
+        r->phase = LC_PHASE_CLOSED;
+        r->anomalies |= LC_ANOM_AFTER_CLOSE;
+        return;
+    }
+    if ((e->flags & END_FIN) && s->len > 0 && seq_gt(s->seq + s->len, e->fin_seq))
+        r->anomalies |= LC_ANOM_DATA_AFTER_FIN;
+    if (fin && (e->flags & END_FIN)) {
+        /* A second FIN at another sequence number: not a step. */
+        r->anomalies |= LC_ANOM_DATA_AFTER_FIN;
+        fin = false;
+    }
+
+    /* A client still in SYN_SENT that sends an ACK got a SYN-ACK we did not see. */
+    if (ack && e->state == LC_SYN_SENT)
+        e->state = LC_ESTABLISHED;
+
+    /* Handshake completion: an ACK that covers the receiver's SYN. */
+    if (ack && p->state == LC_SYN_RECEIVED) {
+        if (acks_syn_of(p, s->ack)) {
+            p->state = LC_ESTABLISHED;
+            if (si == 0 && c->hs_kind == LC_KIND_NORMAL) {
+                set_step(r, LC_PHASE_HANDSHAKE, 3, LC_KIND_NORMAL, false);
+                e->ack_step_sig = sig;
+                e->ack_step_code = make_code(LC_PHASE_HANDSHAKE, 3, LC_KIND_NORMAL, false);
+            }
+        } else {
+            r->anomalies |= LC_ANOM_BAD_ACK;
+        }
+    }
+
+    bool acks_fin = acks_fin_of(p, s) && !(e->flags & END_ACKED);
+
+    if (fin) {
+        unsigned step;
+        bool merged = false;
+        unsigned kind = c->td_kind;
+        if (c->td_step == 0) {
+            step = 1;
+            c->td_first = (uint8_t)si;
+        } else if (acks_fin) {
+            merged = c->td_step < 2;
+            step = 3;
+        } else if (c->td_step == 1 && c->td_first != si) {
+            /* The second FIN does not acknowledge the first: they crossed. */
+            c->td_kind = LC_KIND_SIM;
+            kind = LC_KIND_SIM;
+            step = 2;
+            c->sim_close_frame = s->frame;
+            r->anomalies |= LC_ANOM_SIM_CLOSE;
+        } else {
+            step = 3;
+        }
+        set_step(r, LC_PHASE_TEARDOWN, step, kind, merged);
+        e->fin_code = make_code(LC_PHASE_TEARDOWN, step, kind, merged);
+        if (step > c->td_step)
+            c->td_step = (uint8_t)step;
+        e->flags |= END_FIN;
+        e->fin_seq = s->seq + s->len;
+        e->fin_frame = s->frame;
+    } else if (acks_fin) {
+        unsigned step;
+        if (c->td_kind == LC_KIND_SIM)
+            step = c->td_acks == 0 ? 3 : 4;
+        else
+            step = (p == &c->end[c->td_first]) ? 2 : 4;
+        set_step(r, LC_PHASE_TEARDOWN, step, c->td_kind, false);
+        e->ack_step_sig = sig;
+        e->ack_step_code = make_code(LC_PHASE_TEARDOWN, step, c->td_kind, false);
+        if (step > c->td_step)
+            c->td_step = (uint8_t)step;
+    }
+    if (acks_fin) {
+        e->flags |= END_ACKED;
+        c->td_acks++;
+    }
+
+    /* State changes: the sender's send event, then the receiver's receive event. */
+    if (fin) {
+        if (c->td_kind == LC_KIND_SIM && r->step == 2) {
+            /* It sent its FIN from ESTABLISHED (FIN_WAIT_1) and then received
+             * the first FIN: CLOSING (spec section 3). */
+            e->state = LC_CLOSING;
+        } else {
+            send_fin(e);
+        }
+    }
+    if (acks_fin_of(p, s))
+        receive_fin_ack(p);
+    if (fin)
+        receive_fin(p);
+
+    if (r->step == 0) {
+        if (c->td_step > 0)
+            r->phase = LC_PHASE_TEARDOWN;
+        else if (e->state >= LC_ESTABLISHED && p->state >= LC_ESTABLISHED)
+            r->phase = LC_PHASE_DATA;
+        else
+            r->phase = LC_PHASE_HANDSHAKE;
+    }
+}
+
+void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r)
+{
+    memset(r, 0, sizeof *r);
+    uint16_t f = s->flags;
+    bool first = !(c->conn_flags & CONN_STARTED);
+
+    if (first) {
+        decide_roles(c, s);
+        if (!(f & (LC_SYN | LC_RST))) {
+            /* Mid-stream: the handshake happened before the capture began. */
+            c->end[0].state = LC_ESTABLISHED;
+            c->end[1].state = LC_ESTABLISHED;
+        }
+        if (!(f & LC_SYN) || (f & LC_RST))
+            r->anomalies |= LC_ANOM_MIDSTREAM;
+        else if ((f & LC_ACK) && !(f & LC_RST))
+            c->end[0].state = LC_SYN_SENT; /* SYN-ACK first: the SYN was sent */
+    }
+
+    int si = role_index(c, s);
+    lc_end *e = &c->end[si];
+    lc_end *p = &c->end[si ^ 1];
+
+    r->valid = 1;
+    r->role_s2c = si == 1;
+    r->role_guessed = (c->conn_flags & CONN_GUESSED) != 0;
+    r->is_ack = (f & LC_ACK) != 0;
+    r->is_syn = (f & LC_SYN) != 0;
+    r->is_fin = (f & LC_FIN) != 0;
+    r->is_rst = (f & LC_RST) != 0;
+    r->has_payload = s->len > 0;
+    if (!s->len_known)
+        r->anomalies |= LC_ANOM_NO_LENGTH;
+
+    {
+        int n = ((f & LC_SYN) != 0) + ((f & LC_FIN) != 0) + ((f & LC_RST) != 0);
+        if (n > 1)
+            r->anomalies |= LC_ANOM_BAD_FLAGS;
+    }
+
+    /* Relative-number bases (as Wireshark sets them; never changed later). */
+    if (!(e->flags & END_BASE)) {
+        e->base = (f & LC_SYN) ? s->seq : s->seq - 1;
+        e->flags |= END_BASE;
+    }
+    if ((f & LC_ACK) && !(p->flags & END_BASE)) {
+        p->base = s->ack - 1;
+        p->flags |= END_BASE;
+    }
+
+    /* Numbers that depend only on what came before this segment. */
+    if (e->flags & END_SENT) {
+        r->seq_delta = (int32_t)(s->seq - e->last_seq);
+        r->has_seq_delta = 1;
+    }
+    if (f & LC_ACK) {
+        if (e->flags & END_LAST_ACK) {
+            r->ack_delta = (int32_t)(s->ack - e->last_ack);
+            r->has_ack_delta = 1;
+        }
+        if (p->flags & END_SENT) {
+            r->ack_expected = p->next - p->base;
+            r->has_ack_expected = 1;
+            r->ack_ok = s->ack == p->next;
+            r->ack_frame = ring_covered(p, s->ack);
+        }
+    }
+
+    uint32_t old_next = e->next;
+    bool had_sent = (e->flags & END_SENT) != 0;
+
+    if (f & LC_RST)
+        handle_rst(c, e, p, r);
+    else if ((f & LC_SYN) && !(f & LC_ACK))
+        handle_bare_syn(c, s, si, e, p, r);
+    else if (f & LC_SYN)
+        handle_synack(c, s, si, e, p, r);
+    else
+        handle_other(c, s, si, e, p, r);
+
+    /* The sender's sequence space. */
+    uint32_t used = s->len + ((f & LC_SYN) ? 1u : 0u) + ((f & LC_FIN) && !(f & LC_SYN) ? 1u : 0u);
+    uint32_t end_seq = s->seq + used;
+    if (!had_sent || seq_gt(end_seq, old_next)) {
+        r->advances = s->len > 0;
+        e->next = end_seq;
+    }
+    /* Copies count too: ack.frame names the newest segment the ack covers. */
+    if (used > 0 && !(f & LC_RST))
+        ring_push(e, s->frame, end_seq);
+    e->last_seq = s->seq;
+    e->flags |= END_SENT;
+    if (f & LC_ACK) {
+        e->last_ack = s->ack;
+        e->flags |= END_LAST_ACK;
+    }
+
+    r->state_client = c->end[0].state & 0xF;
+    r->state_server = c->end[1].state & 0xF;
+}
+
+uint32_t lc_conn_rel_seq(const lc_conn *c, const lc_segment *s)
+{
+    return s->seq - c->end[role_index(c, s)].base;
+}
+
+bool lc_conn_rel_ack(const lc_conn *c, const lc_segment *s, uint32_t *rel_ack)
+{
+    const lc_end *p = &c->end[role_index(c, s) ^ 1];
+    if (!(s->flags & LC_ACK) || !(p->flags & END_BASE))
+        return false;
+    *rel_ack = s->ack - p->base;
+    return true;
+}
+
+uint32_t lc_conn_isn_at(const lc_conn *c, int role_idx, uint32_t frame, bool *known)
+{
+    const lc_end *e = &c->end[role_idx & 1];
+    *known = e->isn_frame != 0 && e->isn_frame <= frame;
+    return *known ? e->isn : 0;
+}
+
+uint32_t lc_conn_syn_frame_before(const lc_conn *c, uint32_t frame)
+{
+    uint32_t f = c->end[0].isn_frame;
+    return (c->end[0].flags & END_SYN) && f && f < frame ? f : 0;
+}
+
+uint32_t lc_conn_synack_frame_before(const lc_conn *c, uint32_t frame)
+{
+    uint32_t f = c->synack_frame;
+    return f && f < frame ? f : 0;
+}
+
+uint32_t lc_conn_peer_fin_frame_before(const lc_conn *c, const lc_result *r, uint32_t frame)
+{
+    uint32_t f = c->end[r->role_s2c ? 0 : 1].fin_frame;
+    return f && f < frame ? f : 0;
+}
+
+bool lc_conn_syn_time(const lc_conn *c, uint32_t frame, int64_t *time_ns)
+{
+    if (!lc_conn_syn_frame_before(c, frame))
+        return false;
+    *time_ns = c->syn_time_ns;
+    return true;
+}
+
+int lc_conn_teardown_initiator_at(const lc_conn *c, uint32_t frame)
+{
+    if (c->sim_close_frame && c->sim_close_frame <= frame)
+        return 3;
+    uint32_t f0 = c->end[0].fin_frame, f1 = c->end[1].fin_frame;
+    bool k0 = f0 && f0 <= frame, k1 = f1 && f1 <= frame;
+    if (k0 && k1)
+        return f0 <= f1 ? 1 : 2;
+    if (k0)
+        return 1;
+    if (k1)
+        return 2;
+    return 0;
+}
+
+static const char *const state_names[LC_STATE_COUNT] = {
+    "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+    "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"
+};
+
+const char *lc_state_name(unsigned state)
+{
+    return state < LC_STATE_COUNT ? state_names[state] : "?";
+}
+
+const char *lc_phase_name(unsigned phase)
+{
+    static const char *const names[] = { "unknown", "handshake", "data", "teardown", "reset",
+                                         "closed" };
+    return phase < sizeof names / sizeof names[0] ? names[phase] : "?";
+}
+
+static const char *step_name(const lc_result *r)
+{
+    static const char *const hs_normal[] = { NULL, "SYN 1/3", "SYN-ACK 2/3", "ACK 3/3" };
+    static const char *const hs_sim[] = { NULL, "SYN 1/4", "SYN 2/4", "SYN-ACK 3/4",
+                                          "SYN-ACK 4/4" };
+    static const char *const td_normal[] = { NULL, "FIN 1/4", "ACK 2/4", "FIN 3/4", "ACK 4/4" };
+    static const char *const td_sim[] = { NULL, "FIN 1/4", "FIN 2/4", "ACK 3/4", "ACK 4/4" };
+    unsigned st = r->step;
+
+    if (r->phase == LC_PHASE_HANDSHAKE) {
+        if (r->steps_kind == LC_KIND_SIM)
+            return st <= 4 ? hs_sim[st] : NULL;
+        return st <= 3 ? hs_normal[st] : NULL;
+    }
+    if (r->phase == LC_PHASE_TEARDOWN && st <= 4) {
+        if (r->steps_kind == LC_KIND_SIM)
+            return td_sim[st];
+        if (st == 3 && r->merged)
+            return "ACK+FIN 2/4+3/4";
+        return td_normal[st];
+    }
+    return NULL;
+}
+
+size_t lc_result_label(const lc_result *r, char *buf, size_t size)
+{
+    const char *text = step_name(r);
+    const char *suffix = r->retransmission ? " (retransmission)" : "";
+    char tmp[64];
+
+    if (!text) {
+        switch (r->phase) {
+        case LC_PHASE_RESET:
+            text = (r->anomalies & LC_ANOM_REFUSED) ? "RST refused" : "RST abort";
+            break;
+        case LC_PHASE_CLOSED:
+            text = r->is_rst ? "RST after close" : "after close";
+            break;
+        default:
+            if (r->is_syn)
+                text = r->is_ack ? "SYN-ACK" : "SYN";
+            else if (r->is_fin)
+                text = r->has_payload ? "DATA+FIN" : "FIN";
+            else if (r->has_payload)
+                text = "DATA";
+            else
+                text = r->is_ack ? "ACK" : "segment";
+            break;
+        }
+    }
+    int n = snprintf(tmp, sizeof tmp, "%s%s", text, suffix);
+    if (size > 0) {
+        size_t k = (size_t)n < size ? (size_t)n : size - 1;
+        memcpy(buf, tmp, k);
+        buf[k] = '\0';
+    }
+    return (size_t)n;
+}

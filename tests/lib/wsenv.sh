@@ -1,0 +1,94 @@
+# wsenv.sh - run tshark / sharkd with a freshly built synfin.so, as an
+# unprivileged user (Wireshark ignores personal plugins when run as root).
+#
+# Source it, then:
+#   ws_setup PLUGIN_SO     creates a throw-away HOME with the plugin linked in
+#   ws_run tshark ARGS...  runs a Wireshark program in that HOME as uid 65534
+#   ws_cleanup             removes the HOME (also done by an EXIT trap)
+# Files the programs read or write must be readable/writable by uid 65534;
+# WS_TMP is a directory that is.
+# Variables: WS_HOME (the HOME), WS_TMP (a scratch dir owned by uid 65534).
+#
+# Sanitizer builds: a plugin built with -fsanitize=address can only be
+# dlopen()ed by a program that has the ASan runtime loaded first, so ws_run
+# then puts it in LD_PRELOAD. ws_setup detects such a plugin by itself
+# (it needs libasan); SYNFIN_WS_PRELOAD=/path/libasan.so.N overrides the
+# detection (SYNFIN_WS_PRELOAD=none turns the preload off).
+# ASAN_OPTIONS and UBSAN_OPTIONS are passed through; the defaults turn leak
+# detection off (Wireshark itself does not free everything at exit) and make
+# any sanitizer report exit with status 66 (a crash for the tests, unlike
+# tshark's own exit status 1 or 2).
+
+WS_PRELOAD=${WS_PRELOAD:-}   # kept when inherited (see ws-run)
+WS_ASAN_DEFAULTS="detect_leaks=0:exitcode=66:abort_on_error=0:allocator_may_return_null=1"
+WS_UBSAN_DEFAULTS="halt_on_error=1:print_stacktrace=1:exitcode=66"
+
+# ws_needs_asan SO: true if SO links the ASan runtime.
+ws_needs_asan() {
+    if command -v readelf >/dev/null 2>&1; then
+        readelf -d "$1" 2>/dev/null | grep -q 'NEEDED.*libasan'
+    else
+        grep -q 'libasan\.so' "$1"
+    fi
+}
+
+ws_setup() {
+    local so=$1
+    if [ ! -r "$so" ]; then
+        echo "wsenv: plugin not found: $so" >&2
+        return 1
+    fi
+    WS_PRELOAD=
+    case "${SYNFIN_WS_PRELOAD:-}" in
+        none) ;;
+        "")
+            if ws_needs_asan "$so"; then
+                WS_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so 2>/dev/null)
+                case "$WS_PRELOAD" in
+                    /*) WS_PRELOAD=$(readlink -f "$WS_PRELOAD") ;;
+                    *) echo "wsenv: $so needs libasan, but the compiler does not know where it is; set SYNFIN_WS_PRELOAD" >&2
+                       return 1 ;;
+                esac
+            fi ;;
+        *) WS_PRELOAD=$SYNFIN_WS_PRELOAD ;;
+    esac
+    WS_HOME=$(mktemp -d /tmp/synfin-ws.XXXXXX)
+    mkdir -p "$WS_HOME/.local/lib/wireshark/plugins/4.0/epan" "$WS_HOME/.config/wireshark" "$WS_HOME/tmp" "$WS_HOME/no-extcap"
+    cp "$so" "$WS_HOME/.local/lib/wireshark/plugins/4.0/epan/synfin.so"
+    WS_TMP=$WS_HOME/tmp
+    chmod -R a+rX "$WS_HOME"
+    if [ "$(id -u)" = 0 ]; then
+        chown -R 65534:65534 "$WS_HOME"
+    fi
+    trap ws_cleanup EXIT
+    # Sanity check: a plugin that failed to load is silently skipped, and
+    # -G plugins lists only the ones that loaded (-G must be the first option).
+    if ! ws_run tshark -G plugins 2>/dev/null | grep -q '^synfin\.so'; then
+        echo "wsenv: synfin.so did not load in tshark (check the build and permissions${WS_PRELOAD:+; preload $WS_PRELOAD})" >&2
+        return 1
+    fi
+}
+
+ws_run() {
+    # WIRESHARK_EXTCAP_DIR: no extcap helpers (tests never capture; under
+    # an ASan preload some of them hang at exit in p11-kit).
+    local envs="HOME=$WS_HOME PATH=/usr/bin:/bin LANG=C.UTF-8 TZ=UTC WIRESHARK_EXTCAP_DIR=$WS_HOME/no-extcap"
+    if [ -n "$WS_PRELOAD" ]; then
+        envs="$envs LD_PRELOAD=$WS_PRELOAD ASAN_OPTIONS=${ASAN_OPTIONS:-$WS_ASAN_DEFAULTS} UBSAN_OPTIONS=${UBSAN_OPTIONS:-$WS_UBSAN_DEFAULTS}"
+    fi
+    # $envs is split on purpose: none of its values contains spaces.
+    if [ "$(id -u)" = 0 ]; then
+        # shellcheck disable=SC2086
+        setpriv --reuid=65534 --regid=65534 --clear-groups env -i $envs "$@"
+    else
+        # shellcheck disable=SC2086
+        env -i $envs "$@"
+    fi
+}
+
+ws_cleanup() {
+    if [ -n "${WS_HOME:-}" ] && [ -d "$WS_HOME" ]; then
+        rm -rf "$WS_HOME"
+    fi
+    WS_HOME=
+}
