@@ -8,16 +8,23 @@
 # Files the programs read or write must be readable/writable by uid 65534;
 # WS_TMP is a directory that is.
 # Variables: WS_HOME (the HOME), WS_TMP (a scratch dir owned by uid 65534).
+# From programs that are not shell scripts: tests/lib/with-ws.sh PLUGIN_SO CMD
+# sets up and exports the environment for CMD, which then starts Wireshark
+# programs with tests/lib/ws-run PROGRAM ARGS.
+# Extcap helpers are switched off (WIRESHARK_EXTCAP_DIR points at an empty
+# folder): the tests never capture live.
 #
 # Sanitizer builds: a plugin built with -fsanitize=address can only be
 # dlopen()ed by a program that has the ASan runtime loaded first, so ws_run
 # then puts it in LD_PRELOAD. ws_setup detects such a plugin by itself
 # (it needs libasan); SYNFIN_WS_PRELOAD=/path/libasan.so.N overrides the
 # detection (SYNFIN_WS_PRELOAD=none turns the preload off).
-# ASAN_OPTIONS and UBSAN_OPTIONS are passed through; the defaults turn leak
-# detection off (Wireshark itself does not free everything at exit) and make
-# any sanitizer report exit with status 66 (a crash for the tests, unlike
-# tshark's own exit status 1 or 2).
+# The sanitizer options for the Wireshark programs are SYNFIN_WS_ASAN_OPTIONS
+# and SYNFIN_WS_UBSAN_OPTIONS (not the caller's ASAN_OPTIONS, which may be
+# meant for our own test programs); the defaults turn leak detection off
+# (Wireshark itself does not free everything at exit) and make any sanitizer
+# report exit with status 66 (a crash for the tests, unlike tshark's own exit
+# status 1 or 2).
 
 WS_PRELOAD=${WS_PRELOAD:-}   # kept when inherited (see ws-run)
 WS_ASAN_DEFAULTS="detect_leaks=0:exitcode=66:abort_on_error=0:allocator_may_return_null=1"
@@ -74,7 +81,7 @@ ws_run() {
     # an ASan preload some of them hang at exit in p11-kit).
     local envs="HOME=$WS_HOME PATH=/usr/bin:/bin LANG=C.UTF-8 TZ=UTC WIRESHARK_EXTCAP_DIR=$WS_HOME/no-extcap"
     if [ -n "$WS_PRELOAD" ]; then
-        envs="$envs LD_PRELOAD=$WS_PRELOAD ASAN_OPTIONS=${ASAN_OPTIONS:-$WS_ASAN_DEFAULTS} UBSAN_OPTIONS=${UBSAN_OPTIONS:-$WS_UBSAN_DEFAULTS}"
+        envs="$envs LD_PRELOAD=$WS_PRELOAD ASAN_OPTIONS=${SYNFIN_WS_ASAN_OPTIONS:-$WS_ASAN_DEFAULTS} UBSAN_OPTIONS=${SYNFIN_WS_UBSAN_OPTIONS:-$WS_UBSAN_DEFAULTS}"
     fi
     # $envs is split on purpose: none of its values contains spaces.
     if [ "$(id -u)" = 0 ]; then

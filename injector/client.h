@@ -1,0 +1,53 @@
+/* client.h - the client state machine: one whole connection by hand.
+ *
+ * SYN with our ISN and options (retransmitted with backoff), the server's
+ * SYN-ACK checked and acknowledged, the request sent in segments that fit
+ * the peer's MSS and window under RFC 5681 congestion control (fast
+ * retransmit, NewReno partial ACKs, zero-window probes), the reply
+ * acknowledged (duplicates re-acknowledged and never counted twice; data
+ * beyond a hole kept and reported with SACK blocks), then the teardown
+ * chosen by --close, following a server that closes first.  Every segment sent or received goes through output.h.
+ */
+#ifndef SYNFIN_INJ_CLIENT_H
+#define SYNFIN_INJ_CLIENT_H
+
+#include <signal.h>
+
+#include "netdev.h"
+#include "output.h"
+
+typedef enum close_mode { CLOSE_FIN = 0, CLOSE_WAIT, CLOSE_RST } close_mode;
+
+/* What one exchange needs to know. */
+typedef struct client_params {
+    inj_addr src, dst;
+    uint16_t sport, dport;
+    uint32_t isn;
+    uint32_t run_id;
+    bool     marker, timestamps, unowned_src;
+    const uint8_t *data;
+    size_t   data_len;
+    close_mode close;
+    int64_t  timeout_ns;     /* no progress for this long: exit 5 */
+    int      retries;        /* SYN / FIN / data retransmissions before giving up */
+    int64_t  reply_idle_ns;  /* reply complete after this much silence */
+    int64_t  linger_ns;      /* TIME_WAIT stay, to re-ACK a retransmitted FIN */
+    bool     verbose;
+    const volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM */
+} client_params;
+
+/* What came back. */
+typedef struct client_result {
+    size_t   reply_len;      /* bytes of reply received in order */
+    uint8_t *reply;          /* malloc'ed; caller frees */
+    bool     server_closed_first;
+    bool     request_acked;
+    int64_t  exchange_ns;    /* CLOCK_MONOTONIC, from just before the first SYN to just
+                                after our last segment of the close (before any linger);
+                                0 if the exchange did not complete */
+} client_result;
+
+/* Runs one exchange; returns an INJ_EXIT_* code (message printed). */
+int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, client_result *res);
+
+#endif

@@ -1,0 +1,237 @@
+/* output.c - engine feeding, ladder lines, JSON lines, pcap file. */
+#include "output.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+int output_open(output *o, const char *pcap_file, bool json, bool quiet, bool verbose)
+{
+    memset(o, 0, sizeof *o);
+    o->out = stdout;
+    o->json = json;
+    o->quiet = quiet;
+    o->verbose = verbose;
+    if (pcap_file) {
+        o->dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
+        if (!o->dead) {
+            inj_error("cannot create a pcap writer");
+            return INJ_EXIT_FAIL;
+        }
+        o->dump = pcap_dump_open(o->dead, pcap_file);
+        if (!o->dump) {
+            inj_error("cannot write %s: %s", pcap_file, pcap_geterr(o->dead));
+            pcap_close(o->dead);
+            o->dead = NULL;
+            return INJ_EXIT_FAIL;
+        }
+    }
+    return INJ_EXIT_OK;
+}
+
+void output_close(output *o)
+{
+    if (o->dump) {
+        pcap_dump_close(o->dump);
+        o->dump = NULL;
+    }
+    if (o->dead) {
+        pcap_close(o->dead);
+        o->dead = NULL;
+    }
+    fflush(o->out);
+}
+
+void out_conn_init(out_conn *c, uint32_t stream)
+{
+    memset(c, 0, sizeof *c);
+    lc_conn_init(&c->lc);
+    lc_zeek_init(&c->zeek);
+    c->stream = stream;
+}
+
+void output_begin(output *o, const out_conn *c, const inj_addr *src, uint16_t sport,
+                  const inj_addr *dst, uint16_t dport, uint32_t run_id, const char *guard)
+{
+    if (o->quiet || o->json)
+        return;
+    char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+    const char *fmt = src->family == AF_INET6 ? "# stream %u: [%s]:%u -> [%s]:%u, run id 0x%08x, RST guard: %s\n"
+                                              : "# stream %u: %s:%u -> %s:%u, run id 0x%08x, RST guard: %s\n";
+    fprintf(o->out, fmt, c->stream, inj_addr_str(src, s, sizeof s), sport, inj_addr_str(dst, d, sizeof d), dport,
+            run_id, guard);
+    fprintf(o->out, "%11s %-3s %-5s %10s %10s %6s %6s  %-24s %-12s %s\n",
+            "time", "dir", "flags", "seq", "ack", "len", "win", "label", "client", "server");
+    fflush(o->out);
+}
+
+void output_note(output *o, const char *fmt, ...)
+{
+    if (o->quiet || o->json)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("# ", o->out);
+    vfprintf(o->out, fmt, ap);
+    fputc('\n', o->out);
+    va_end(ap);
+    fflush(o->out);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+/* Anomaly bits, named as the plugin's expert fields (synfin.<name>). */
+static const char *anomaly_names[] = {
+    "bad_ack", "syn_retransmission", "retransmission", "rst_refused", "rst_abort", "data_after_fin",
+    "after_close", "midstream", "simultaneous_open", "simultaneous_close", "bad_flags",
+    "syn_reordered", "new_isn", "no_length"
+};
+
+static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p, const lc_segment *s,
+                       const lc_result *r, const char *label, int64_t time_ns)
+{
+    FILE *f = o->out;
+    char a[INET6_ADDRSTRLEN], fl[12];
+    const lc_conn *lc = &c->lc;
+    uint32_t frame = s->frame;
+    fprintf(f, "{\"frame\":%u,\"time\":%lld.%09lld,\"time.rel\":%.9f,\"dir\":\"%s\"",
+            frame, (long long)(time_ns / 1000000000), (long long)(time_ns % 1000000000),
+            (double)(time_ns - c->t0_ns) / 1e9, sent ? "sent" : "received");
+    fprintf(f, ",\"src\":\"%s\",\"sport\":%u", inj_addr_str(&p->src, a, sizeof a), p->sport);
+    fprintf(f, ",\"dst\":\"%s\",\"dport\":%u", inj_addr_str(&p->dst, a, sizeof a), p->dport);
+    fprintf(f, ",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"len\":%u,\"win\":%u",
+            pkt_flags_str(p->flags, fl), p->seq, p->ack, p->len, p->win);
+    fprintf(f, ",\"stream\":%u,\"role\":%u,\"role_guessed\":%s,\"phase\":%u,\"phase.name\":\"%s\"",
+            c->stream, lc_result_role(r), r->role_guessed ? "true" : "false", r->phase, lc_phase_name(r->phase));
+    fprintf(f, ",\"step\":%u", r->step);
+    if (r->step)   /* as the plugin: no total and no merged flag on a segment that is not a step */
+        fprintf(f, ",\"step.total\":%u,\"step.merged\":%s", r->total4 ? 4u : 3u, r->merged ? "true" : "false");
+    fputs(",\"label\":", f);
+    json_str(f, label);
+    fprintf(f, ",\"state.client\":%u,\"state.client.name\":\"%s\",\"state.server\":%u,\"state.server.name\":\"%s\"",
+            r->state_client, lc_state_name(r->state_client), r->state_server, lc_state_name(r->state_server));
+    fprintf(f, ",\"seq.rel\":%u", lc_conn_rel_seq(lc, s));
+    uint32_t rel_ack;
+    if (lc_conn_rel_ack(lc, s, &rel_ack))
+        fprintf(f, ",\"ack.rel\":%u", rel_ack);
+    if (r->has_seq_delta)
+        fprintf(f, ",\"seq.delta\":%d", r->seq_delta);
+    if (r->has_ack_delta)
+        fprintf(f, ",\"ack.delta\":%d", r->ack_delta);
+    if (r->has_ack_expected)
+        fprintf(f, ",\"ack.expected\":%u,\"ack.ok\":%s", r->ack_expected, r->ack_ok ? "true" : "false");
+    if (r->ack_frame)
+        fprintf(f, ",\"ack.frame\":%u", r->ack_frame);
+    bool known;
+    uint32_t isn = lc_conn_isn_at(lc, 0, frame, &known);
+    if (known)
+        fprintf(f, ",\"isn.client\":%u", isn);
+    isn = lc_conn_isn_at(lc, 1, frame, &known);
+    if (known)
+        fprintf(f, ",\"isn.server\":%u", isn);
+    uint32_t link = lc_conn_syn_frame_before(lc, frame);
+    if (link)
+        fprintf(f, ",\"syn_frame\":%u", link);
+    link = lc_conn_synack_frame_before(lc, frame);
+    if (link)
+        fprintf(f, ",\"synack_frame\":%u", link);
+    link = lc_conn_peer_fin_frame_before(lc, r, frame);
+    if (link)
+        fprintf(f, ",\"fin_frame\":%u", link);
+    int64_t syn_ns;
+    if (lc_conn_syn_time(lc, frame, &syn_ns) && !r->retransmission && r->phase == LC_PHASE_HANDSHAKE) {
+        if (r->step == 2 && !r->total4 && r->is_syn && r->is_ack)
+            fprintf(f, ",\"handshake.rtt\":%.9f", (double)(s->time_ns - syn_ns) / 1e9);
+        else if ((r->step == 3 && !r->total4) || (r->step == 4 && r->total4))
+            fprintf(f, ",\"handshake.time\":%.9f", (double)(s->time_ns - syn_ns) / 1e9);
+    }
+    int ini = lc_conn_teardown_initiator_at(lc, frame);
+    if (ini)
+        fprintf(f, ",\"teardown.initiator\":%d", ini);
+    fprintf(f, ",\"injected\":%s", p->opts.has_marker ? "true" : "false");
+    if (p->opts.has_marker)
+        fprintf(f, ",\"injected.run\":%u", p->opts.run_id);
+    if (r->conn_state) {
+        char hist[LC_ZEEK_HIST_MAX + 1];
+        lc_zeek_history(&c->zeek, r, hist, sizeof hist);
+        fprintf(f, ",\"conn.state\":\"%s\",\"conn.history\":", lc_zeek_state_name(r->conn_state - 1u));
+        json_str(f, hist);
+    }
+    /* anomalies: as the plugin's expert fields, present only when set */
+    for (unsigned i = 0; i < sizeof anomaly_names / sizeof anomaly_names[0]; i++)
+        if (r->anomalies & (1u << i))
+            fprintf(f, ",\"%s\":true", anomaly_names[i]);
+    fputs("}\n", f);
+}
+
+void output_segment(output *o, out_conn *c, bool sent, const uint8_t *ip, size_t iplen,
+                    const pkt_tcp *p, int64_t time_ns, lc_result *r)
+{
+    lc_segment s;
+    memset(&s, 0, sizeof s);
+    s.frame = ++o->frame;
+    s.time_ns = time_ns;
+    s.seq = p->seq;
+    s.ack = p->ack;
+    s.len = p->len;
+    s.win = p->win;
+    s.flags = p->flags;
+    s.sport = p->sport;
+    s.dport = p->dport;
+    s.from = sent ? 0 : 1;   /* the injector always sends first */
+    s.len_known = true;
+    /* Segments are shown and written in the order they were handled; keep
+     * their times in that order too (a capture stamp can precede the clock
+     * read after our own send by a few microseconds). */
+    if (c->started && time_ns < c->last_ns)
+        time_ns = c->last_ns;
+    c->last_ns = time_ns;
+    s.time_ns = time_ns;
+    if (!c->started) {
+        c->started = true;
+        c->t0_ns = time_ns;
+    }
+    lc_conn_observe(&c->lc, &s, r);
+    lc_zeek_observe(&c->zeek, &s, r);
+
+    if (o->dump) {
+        struct pcap_pkthdr h;
+        memset(&h, 0, sizeof h);
+        h.ts.tv_sec = (time_t)(time_ns / 1000000000);
+        h.ts.tv_usec = (suseconds_t)(time_ns % 1000000000);   /* nanosecond file */
+        h.caplen = h.len = (bpf_u_int32)iplen;
+        pcap_dump((u_char *)o->dump, &h, ip);
+        pcap_dump_flush(o->dump);
+    }
+    if (o->quiet)
+        return;
+    char label[64];
+    lc_result_label(r, label, sizeof label);
+    if (o->json) {
+        print_json(o, c, sent, p, &s, r, label, time_ns);
+    } else {
+        char fl[12], ackbuf[16];
+        uint32_t rel_ack;
+        if (lc_conn_rel_ack(&c->lc, &s, &rel_ack))
+            snprintf(ackbuf, sizeof ackbuf, "%u", rel_ack);
+        else
+            snprintf(ackbuf, sizeof ackbuf, "-");
+        fprintf(o->out, "%11.6f %-3s %-5s %10u %10s %6u %6u  %-24s %-12s %s\n",
+                (double)(time_ns - c->t0_ns) / 1e9, sent ? "-->" : "<--", pkt_flags_str(p->flags, fl),
+                lc_conn_rel_seq(&c->lc, &s), ackbuf, p->len, p->win, label,
+                lc_state_name(r->state_client), lc_state_name(r->state_server));
+    }
+    fflush(o->out);
+}

@@ -1,0 +1,385 @@
+/* packet.c - building and parsing IPv4/IPv6 + TCP, ICMP errors, ARP and NDP. */
+#include "packet.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "lifecycle.h"
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+    while (len > 1) {
+        sum += get16(p);
+        p += 2;
+        len -= 2;
+    }
+    if (len)
+        sum += (uint32_t)p[0] << 8;
+    return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Checksum over the pseudo-header and the transport bytes (RFC 9293, RFC 8200 8.1). */
+static uint16_t l4_csum(const inj_addr *src, const inj_addr *dst, uint8_t proto, const uint8_t *l4, size_t len)
+{
+    uint32_t sum = 0;
+    size_t alen = inj_addr_len(src);
+    sum = csum_add(sum, src->a, alen);
+    sum = csum_add(sum, dst->a, alen);
+    sum += proto;
+    sum += (uint32_t)(len & 0xffff) + (uint32_t)(len >> 16);
+    sum = csum_add(sum, l4, len);
+    return csum_fold(sum);
+}
+
+size_t pkt_tcp_opts_len(const tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->has_mss) n += 4;
+    if (o->has_wscale) n += 3;
+    if (o->sack_ok) n += 2;
+    if (o->has_ts) n += 10;
+    if (o->has_marker) n += 8;
+    if (o->sack_n) n += 2 + 8u * o->sack_n;
+    return (n + 3) & ~(size_t)3;
+}
+
+static size_t write_opts(uint8_t *p, const tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->has_mss) {
+        p[n++] = 2; p[n++] = 4; put16(p + n, o->mss); n += 2;
+    }
+    if (o->sack_ok) {
+        p[n++] = 4; p[n++] = 2;
+    }
+    if (o->has_ts) {
+        p[n++] = 8; p[n++] = 10; put32(p + n, o->tsval); put32(p + n + 4, o->tsecr); n += 8;
+    }
+    if (o->has_wscale) {
+        p[n++] = 3; p[n++] = 3; p[n++] = o->wscale;
+    }
+    if (o->sack_n) {
+        p[n++] = 5;
+        p[n++] = (uint8_t)(2 + 8 * o->sack_n);
+        for (unsigned i = 0; i < o->sack_n; i++) {
+            put32(p + n, o->sack[i][0]);
+            put32(p + n + 4, o->sack[i][1]);
+            n += 8;
+        }
+    }
+    if (o->has_marker) {
+        p[n++] = INJ_MARKER_KIND; p[n++] = 8; put16(p + n, INJ_MARKER_EXID); put32(p + n + 2, o->run_id); n += 6;
+    }
+    while (n & 3)
+        p[n++] = 1;   /* NOP padding; an EOL would end option parsing early for nothing */
+    return n;
+}
+
+size_t pkt_build(uint8_t *buf, size_t cap, const inj_addr *src, const inj_addr *dst,
+                 uint16_t sport, uint16_t dport, const seg_spec *s, uint16_t ip_id)
+{
+    size_t iphl = src->family == AF_INET6 ? 40 : 20;
+    size_t optl = pkt_tcp_opts_len(&s->opts);
+    size_t thl = 20 + optl;
+    size_t total = iphl + thl + s->len;
+    if (optl > 40 || total > cap || total > 65535)
+        return 0;
+    memset(buf, 0, iphl + thl);
+    uint8_t *ip = buf, *t = buf + iphl;
+    if (src->family == AF_INET) {
+        ip[0] = 0x45;
+        put16(ip + 2, (uint16_t)total);
+        put16(ip + 4, ip_id);
+        put16(ip + 6, 0x4000);   /* DF */
+        ip[8] = 64;
+        ip[9] = IPPROTO_TCP;
+        memcpy(ip + 12, src->a, 4);
+        memcpy(ip + 16, dst->a, 4);
+        put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+    } else {
+        ip[0] = 0x60;
+        put16(ip + 4, (uint16_t)(thl + s->len));
+        ip[6] = IPPROTO_TCP;
+        ip[7] = 64;
+        memcpy(ip + 8, src->a, 16);
+        memcpy(ip + 24, dst->a, 16);
+    }
+    put16(t, sport);
+    put16(t + 2, dport);
+    put32(t + 4, s->seq);
+    put32(t + 8, (s->flags & LC_ACK) ? s->ack : 0);
+    t[12] = (uint8_t)((thl / 4) << 4 | ((s->flags >> 8) & 1));
+    t[13] = (uint8_t)s->flags;
+    put16(t + 14, s->win);
+    write_opts(t + 20, &s->opts);
+    if (s->len)
+        memcpy(t + thl, s->payload, s->len);
+    put16(t + 16, l4_csum(src, dst, IPPROTO_TCP, t, thl + s->len));
+    return total;
+}
+
+static void parse_opts(const uint8_t *p, size_t len, tcp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    size_t i = 0;
+    while (i < len) {
+        uint8_t kind = p[i];
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len)
+            break;
+        uint8_t ol = p[i + 1];
+        if (ol < 2 || i + ol > len)
+            break;
+        const uint8_t *v = p + i + 2;
+        switch (kind) {
+        case 2: if (ol == 4) { o->has_mss = true; o->mss = get16(v); } break;
+        case 3: if (ol == 3) { o->has_wscale = true; o->wscale = v[0] > 14 ? 14 : v[0]; } break;
+        case 4: if (ol == 2) o->sack_ok = true; break;
+        case 8: if (ol == 10) { o->has_ts = true; o->tsval = get32(v); o->tsecr = get32(v + 4); } break;
+        case INJ_MARKER_KIND:
+            if (ol == 8 && get16(v) == INJ_MARKER_EXID) { o->has_marker = true; o->run_id = get32(v + 2); }
+            break;
+        default: break;   /* SACK blocks and others: advisory, ignored */
+        }
+        i += ol;
+    }
+}
+
+static bool parse_tcp(const uint8_t *t, size_t len, pkt_tcp *out, bool need_full)
+{
+    if (len < 20)
+        return false;
+    out->sport = get16(t);
+    out->dport = get16(t + 2);
+    out->seq = get32(t + 4);
+    out->ack = get32(t + 8);
+    out->flags = (uint16_t)(t[13] | (t[12] & 1) << 8);
+    out->win = get16(t + 14);
+    size_t thl = (size_t)(t[12] >> 4) * 4;
+    if (!need_full)
+        return true;
+    if (thl < 20 || thl > len)
+        return false;
+    parse_opts(t + 20, thl - 20, &out->opts);
+    out->payload = t + thl;
+    out->len = (uint32_t)(len - thl);
+    return true;
+}
+
+/* Locates the transport header of an IP packet: returns its offset or 0. */
+static size_t ip_l4(const uint8_t *ip, size_t len, inj_addr *src, inj_addr *dst, uint8_t *proto, size_t *l4len)
+{
+    if (len < 1)
+        return 0;
+    memset(src, 0, sizeof *src);
+    memset(dst, 0, sizeof *dst);
+    if ((ip[0] >> 4) == 4) {
+        if (len < 20)
+            return 0;
+        size_t hl = (size_t)(ip[0] & 15) * 4;
+        size_t tot = get16(ip + 2);
+        if (hl < 20 || hl > len)
+            return 0;
+        if (tot > len || tot < hl)
+            tot = len;   /* quoted packets are cut: use what is there */
+        if ((get16(ip + 6) & 0x1fff) != 0)
+            return 0;    /* not a first fragment */
+        src->family = dst->family = AF_INET;
+        memcpy(src->a, ip + 12, 4);
+        memcpy(dst->a, ip + 16, 4);
+        *proto = ip[9];
+        *l4len = tot - hl;
+        return hl;
+    }
+    if ((ip[0] >> 4) == 6) {
+        if (len < 40)
+            return 0;
+        size_t tot = 40 + (size_t)get16(ip + 4);
+        if (tot > len)
+            tot = len;
+        src->family = dst->family = AF_INET6;
+        memcpy(src->a, ip + 8, 16);
+        memcpy(dst->a, ip + 24, 16);
+        *proto = ip[6];   /* extension headers are not followed */
+        *l4len = tot - 40;
+        return 40;
+    }
+    return 0;
+}
+
+enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const uint8_t *eth_src,
+                        pkt_tcp *tcp, pkt_icmp *icmp, pkt_neigh *neigh)
+{
+    if (ethertype == 0x0806) {
+        /* ARP request for IPv4 over Ethernet */
+        if (len < 28 || get16(l3) != 1 || get16(l3 + 2) != 0x0800 || l3[4] != 6 || l3[5] != 4 || get16(l3 + 6) != 1)
+            return PKT_OTHER;
+        memset(neigh, 0, sizeof *neigh);
+        neigh->family = AF_INET;
+        memcpy(neigh->asker_mac, l3 + 8, 6);
+        neigh->asker.family = neigh->target.family = AF_INET;
+        memcpy(neigh->asker.a, l3 + 14, 4);
+        memcpy(neigh->target.a, l3 + 24, 4);
+        return PKT_NEIGH;
+    }
+    inj_addr src, dst;
+    uint8_t proto = 0;
+    size_t l4len = 0;
+    size_t off = ip_l4(l3, len, &src, &dst, &proto, &l4len);
+    if (!off)
+        return PKT_OTHER;
+    const uint8_t *l4 = l3 + off;
+    if (proto == IPPROTO_TCP) {
+        memset(tcp, 0, sizeof *tcp);
+        tcp->src = src;
+        tcp->dst = dst;
+        return parse_tcp(l4, l4len, tcp, true) ? PKT_TCP : PKT_OTHER;
+    }
+    if (proto == IPPROTO_ICMP && src.family == AF_INET && l4len >= 8) {
+        uint8_t type = l4[0];
+        if (type != 3 && type != 11 && type != 12 && type != 4)
+            return PKT_OTHER;
+        memset(icmp, 0, sizeof *icmp);
+        icmp->from = src;
+        icmp->family = AF_INET;
+        icmp->type = type;
+        icmp->code = l4[1];
+        if (type == 3 && icmp->code == 4)
+            icmp->mtu = get16(l4 + 6);
+        uint8_t qp = 0;
+        size_t ql = 0;
+        size_t qoff = ip_l4(l4 + 8, l4len - 8, &icmp->q_src, &icmp->q_dst, &qp, &ql);
+        if (!qoff || qp != IPPROTO_TCP || l4len - 8 - qoff < 8)
+            return PKT_OTHER;
+        /* only the first 8 bytes are guaranteed: ports and seq */
+        const uint8_t *qt = l4 + 8 + qoff;
+        icmp->q_sport = get16(qt);
+        icmp->q_dport = get16(qt + 2);
+        icmp->q_seq = get32(qt + 4);
+        return PKT_ICMP;
+    }
+    if (proto == IPPROTO_ICMPV6 && src.family == AF_INET6 && l4len >= 8) {
+        uint8_t type = l4[0];
+        if (type == 135 && l4len >= 24) {
+            memset(neigh, 0, sizeof *neigh);
+            neigh->family = AF_INET6;
+            neigh->asker = src;
+            neigh->target.family = AF_INET6;
+            memcpy(neigh->target.a, l4 + 8, 16);
+            if (eth_src)
+                memcpy(neigh->asker_mac, eth_src, 6);
+            return PKT_NEIGH;
+        }
+        if (type < 1 || type > 4)
+            return PKT_OTHER;
+        memset(icmp, 0, sizeof *icmp);
+        icmp->from = src;
+        icmp->family = AF_INET6;
+        icmp->type = type;
+        icmp->code = l4[1];
+        if (type == 2)
+            icmp->mtu = get32(l4 + 4);
+        uint8_t qp = 0;
+        size_t ql = 0;
+        size_t qoff = ip_l4(l4 + 8, l4len - 8, &icmp->q_src, &icmp->q_dst, &qp, &ql);
+        if (!qoff || qp != IPPROTO_TCP || l4len - 8 - qoff < 8)
+            return PKT_OTHER;
+        const uint8_t *qt = l4 + 8 + qoff;
+        icmp->q_sport = get16(qt);
+        icmp->q_dport = get16(qt + 2);
+        icmp->q_seq = get32(qt + 4);
+        return PKT_ICMP;
+    }
+    return PKT_OTHER;
+}
+
+size_t pkt_build_neigh_reply(uint8_t *buf, size_t cap, const pkt_neigh *q, const uint8_t mac[6])
+{
+    if (q->family == AF_INET) {
+        if (cap < 42)
+            return 0;
+        memset(buf, 0, 42);
+        memcpy(buf, q->asker_mac, 6);
+        memcpy(buf + 6, mac, 6);
+        put16(buf + 12, 0x0806);
+        uint8_t *a = buf + 14;
+        put16(a, 1);
+        put16(a + 2, 0x0800);
+        a[4] = 6;
+        a[5] = 4;
+        put16(a + 6, 2);   /* reply */
+        memcpy(a + 8, mac, 6);
+        memcpy(a + 14, q->target.a, 4);
+        memcpy(a + 18, q->asker_mac, 6);
+        memcpy(a + 24, q->asker.a, 4);
+        return 42;
+    }
+    /* Neighbour advertisement, solicited + override, with the target link-layer option. */
+    size_t icmplen = 32, total = 14 + 40 + icmplen;
+    if (cap < total)
+        return 0;
+    memset(buf, 0, total);
+    memcpy(buf, q->asker_mac, 6);
+    memcpy(buf + 6, mac, 6);
+    put16(buf + 12, 0x86dd);
+    uint8_t *ip = buf + 14, *ic = ip + 40;
+    inj_addr dst = q->asker;
+    static const uint8_t unspec[16];
+    if (memcmp(dst.a, unspec, 16) == 0) {   /* DAD probe: answer all-nodes */
+        memset(dst.a, 0, 16);
+        dst.a[0] = 0xff; dst.a[1] = 0x02; dst.a[15] = 1;
+    }
+    ip[0] = 0x60;
+    put16(ip + 4, (uint16_t)icmplen);
+    ip[6] = IPPROTO_ICMPV6;
+    ip[7] = 255;
+    memcpy(ip + 8, q->target.a, 16);
+    memcpy(ip + 24, dst.a, 16);
+    ic[0] = 136;
+    ic[4] = (memcmp(q->asker.a, unspec, 16) == 0) ? 0x20 : 0x60;   /* S only if solicited; O */
+    memcpy(ic + 8, q->target.a, 16);
+    ic[24] = 2;   /* target link-layer address */
+    ic[25] = 1;
+    memcpy(ic + 26, mac, 6);
+    put16(ic + 2, l4_csum(&q->target, &dst, IPPROTO_ICMPV6, ic, icmplen));
+    return total;
+}
+
+const char *pkt_flags_str(uint16_t flags, char buf[12])
+{
+    static const struct { uint16_t bit; char c; } tab[] = {
+        { LC_SYN, 'S' }, { LC_FIN, 'F' }, { LC_RST, 'R' }, { LC_PSH, 'P' }, { LC_ACK, '.' },
+        { LC_URG, 'U' }, { LC_ECE, 'E' }, { LC_CWR, 'W' }, { LC_AE, 'A' }
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (flags & tab[i].bit)
+            buf[n++] = tab[i].c;
+    if (n == 0)
+        buf[n++] = '-';
+    buf[n] = 0;
+    return buf;
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""plugin_agrees.py JSON PCAP - the injector's printout equals the plugin's.
+
+Runs under tests/lib/with-ws.sh (tshark with the freshly built plugin, via
+tests/lib/ws-run).  For every segment of synfin-inject --json output, and for
+every JSON field whose "synfin."-prefixed name is a field the plugin
+registers, the value tshark shows for the same frame of the -w file must be
+the same.  Prints the differences; exit 1 if any.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+WS_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "ws-run")
+
+
+def tshark(args):
+    return subprocess.run([WS_RUN, "tshark"] + args, check=True, capture_output=True, text=True).stdout
+
+
+def norm(v):
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if v in ("True", "true"):
+        return "1"
+    if v in ("False", "false"):
+        return "0"
+    return str(v)
+
+
+def main():
+    segs = [json.loads(l) for l in open(sys.argv[1])]
+    pcap = os.path.join(os.environ["WS_TMP"], "agree.pcap")
+    shutil.copyfile(sys.argv[2], pcap)
+    os.chmod(pcap, 0o644)
+    known = set()
+    for line in tshark(["-G", "fields"]).splitlines():
+        f = line.split("\t")
+        if len(f) > 2 and f[0] == "F" and f[2].startswith("synfin."):
+            known.add(f[2][len("synfin."):])
+    fields = sorted(k for k in set().union(*[s.keys() for s in segs]) if k in known)
+    if not fields:
+        print("the plugin registers none of the JSON fields")
+        return 1
+    out = tshark(["-n", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-e", "frame.number"]
+                 + [a for f in fields for a in ("-e", "synfin." + f)])
+    rows = {}
+    for line in out.splitlines():
+        cols = line.split("\t")
+        rows[int(cols[0])] = dict(zip(fields, cols[1:]))
+    bad = 0
+    for s in segs:
+        r = rows.get(s["frame"])
+        if r is None:
+            print("frame %d: not in the pcap" % s["frame"])
+            bad += 1
+            continue
+        for f in fields:
+            mine = s.get(f)
+            theirs = r.get(f, "")
+            if mine is None:
+                if theirs != "":
+                    print("frame %d %s: injector none, plugin %r" % (s["frame"], f, theirs))
+                    bad += 1
+                continue
+            if isinstance(mine, float):
+                ok = theirs != "" and abs(float(theirs) - mine) < 2e-6
+            else:
+                ok = norm(mine) == norm(theirs)
+            if not ok:
+                print("frame %d %s: injector %r, plugin %r (label %s)" % (s["frame"], f, mine, theirs, s["label"]))
+                bad += 1
+    print("%d segments, %d fields compared (%s): %d differences" % (len(segs), len(fields), " ".join(fields), bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

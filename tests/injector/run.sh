@@ -1,0 +1,703 @@
+#!/bin/bash
+# run.sh - one end-to-end test of synfin-inject against a real server.
+#
+# usage: run.sh TEST SYNFIN_INJECT ECHO_SERVER [PLUGIN_SO]
+#
+# Network rule (shared/spec/SYNFIN.md section 7): only loopback, or network
+# namespaces this script creates (names sfi-srv-$$ / sfi-cli-$$) with
+# addresses from 198.51.100.0/24 and 2001:db8::/32; they are deleted by the
+# EXIT trap, also on failure.  Every test snapshots the netfilter ruleset
+# (nft, iptables-save, ip6tables-save) and the namespace list before, and
+# fails if anything differs afterwards.
+set -u
+TEST=$1
+INJ=$2
+ECHO=$3
+PLUGIN_SO=${4:-}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (CAP_NET_RAW, CAP_NET_ADMIN, namespaces)"; exit 77; }
+for prog in nft ip ss /usr/bin/python3; do
+    command -v "$prog" >/dev/null 2>&1 || { echo "SKIP: $prog missing"; exit 77; }
+done
+
+WORK=$(mktemp -d /tmp/sfi-test.XXXXXX)
+chmod 755 "$WORK"
+NS_SRV=sfi-srv-$$
+NS_CLI=sfi-cli-$$
+NS_END=sfi-end-$$
+BG_PIDS=()
+NETNS_MADE=0
+
+# iptables-nft (Debian 12) leaves empty "ip raw"/"ip6 raw" tables behind when
+# its last rule is deleted; remove those that appeared during the test, if empty.
+had_raw_tables() { nft list tables 2>/dev/null | grep -E '^table (ip|ip6) raw$' | sort; }
+drop_new_raw_tables() {
+    local before=$1 t
+    while read -r t; do
+        [ -n "$t" ] || continue
+        grep -qx "$t" <<<"$before" && continue
+        # only if it holds no rule (lines with a handle other than table/chain lines)
+        if [ "$(nft -a list $t 2>/dev/null | grep '# handle' | grep -cvE '^[[:space:]]*(table|chain) ')" = 0 ]; then
+            nft delete $t 2>/dev/null
+        fi
+    done < <(had_raw_tables)
+}
+RAW_BEFORE=$(had_raw_tables)
+
+cleanup() {
+    local p
+    for p in "${BG_PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    if [ "$NETNS_MADE" = 1 ]; then
+        ip netns del "$NS_SRV" 2>/dev/null
+        ip netns del "$NS_CLI" 2>/dev/null
+        ip netns del "$NS_END" 2>/dev/null
+    fi
+    drop_new_raw_tables "$RAW_BEFORE"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+FAILS=0
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+die() { echo "FAIL: $*"; exit 1; }
+
+snapshot() {
+    nft list ruleset 2>&1
+    echo "--- iptables"
+    iptables-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+    echo "--- ip6tables"
+    ip6tables-save 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+    echo "--- netns"
+    ip netns list 2>/dev/null | grep -E "sfi-(srv|cli|end)-$$" || true
+}
+
+# --- servers -------------------------------------------------------------
+
+# start_echo MODE ADDR [NETNS]: sets PORT; the log of received bytes is $WORK/echo.log
+start_echo() {
+    local mode=$1 addr=$2 ns=${3:-}
+    rm -f "$WORK/port"
+    if [ -n "$ns" ]; then
+        ip netns exec "$ns" "$ECHO" --mode "$mode" --port-file "$WORK/port" --log "$WORK/echo.log" "$addr" 0 \
+            2>"$WORK/echo.err" &
+    else
+        "$ECHO" --mode "$mode" --port-file "$WORK/port" --log "$WORK/echo.log" "$addr" 0 2>"$WORK/echo.err" &
+    fi
+    BG_PIDS+=($!)
+    local i
+    for i in $(seq 100); do
+        [ -s "$WORK/port" ] && break
+        sleep 0.05
+    done
+    [ -s "$WORK/port" ] || die "echo server did not start: $(cat "$WORK/echo.err")"
+    PORT=$(cat "$WORK/port")
+}
+
+free_port() {
+    /usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
+}
+
+wait_listen() {   # wait_listen PORT
+    local i
+    for i in $(seq 100); do
+        ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
+        sleep 0.05
+    done
+    die "nothing listens on port $1"
+}
+
+# --- namespaces ----------------------------------------------------------
+
+# netns_pair: server 198.51.100.1 (sfs0, $NS_SRV), client 198.51.100.2 (sfc0, $NS_CLI),
+# plus 2001:db8:1::1 / ::2.  SMAC/CMAC are the veth MACs.
+netns_pair() {
+    ip netns add "$NS_SRV" || die "ip netns add"
+    NETNS_MADE=1
+    ip netns add "$NS_CLI" || die "ip netns add"
+    # no duplicate address detection: the link-local addresses are usable at once
+    ip netns exec "$NS_SRV" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+    ip netns exec "$NS_CLI" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+    ip link add sfs0 netns "$NS_SRV" type veth peer name sfc0 netns "$NS_CLI" || die "veth"
+    ip -n "$NS_SRV" link set lo up
+    ip -n "$NS_CLI" link set lo up
+    ip -n "$NS_SRV" addr add 198.51.100.1/24 dev sfs0
+    ip -n "$NS_CLI" addr add 198.51.100.2/24 dev sfc0
+    ip -n "$NS_SRV" addr add 2001:db8:1::1/64 dev sfs0 nodad
+    ip -n "$NS_CLI" addr add 2001:db8:1::2/64 dev sfc0 nodad
+    ip -n "$NS_SRV" link set sfs0 up
+    ip -n "$NS_CLI" link set sfc0 up
+    SMAC=$(ip -n "$NS_SRV" -br link show sfs0 | awk '{print $3}')
+    CMAC=$(ip -n "$NS_CLI" -br link show sfc0 | awk '{print $3}')
+}
+
+# netns_lossy: netns_pair plus a server namespace $NS_END (203.0.113.2) behind
+# $NS_SRV, which routes and, in its forward chain, loses 10% of the segments
+# both ways and duplicates 20% of the server's: the client sees real losses,
+# segments out of order, duplicates and retransmissions.  The client uses the
+# unowned 198.51.100.99.  Starts the echo server in $NS_END and sets PORT.
+netns_lossy() {
+    netns_pair
+    ip netns add "$NS_END" || die "ip netns add"
+    ip link add sfr0 netns "$NS_SRV" type veth peer name sfe0 netns "$NS_END" || die "veth"
+    ip -n "$NS_END" link set lo up
+    ip -n "$NS_SRV" addr add 203.0.113.1/24 dev sfr0
+    ip -n "$NS_END" addr add 203.0.113.2/24 dev sfe0
+    ip -n "$NS_SRV" link set sfr0 up
+    ip -n "$NS_END" link set sfe0 up
+    ip -n "$NS_END" route add default via 203.0.113.1
+    ip -n "$NS_CLI" route add 203.0.113.0/24 via 198.51.100.1
+    ip netns exec "$NS_SRV" sysctl -qw net.ipv4.ip_forward=1
+    ip -n "$NS_SRV" neigh replace 198.51.100.99 lladdr "$CMAC" dev sfs0 nud permanent
+    start_echo echo 203.0.113.2 "$NS_END"
+    ip netns exec "$NS_SRV" nft -f - <<EOF_NFT || die "nft in the router namespace"
+table ip sfi_lossy {
+  chain forw { type filter hook forward priority 0; policy accept;
+    ip saddr 203.0.113.2 tcp sport $PORT numgen random mod 100 < 10 drop
+    ip saddr 203.0.113.2 tcp sport $PORT numgen random mod 100 < 20 dup to 198.51.100.99 device "sfs0"
+    ip daddr 203.0.113.2 tcp dport $PORT tcp flags & (syn | fin) == 0 numgen random mod 100 < 10 drop
+  }
+}
+EOF_NFT
+}
+
+# --- the injector ----------------------------------------------------------
+
+# inj [--ns NS] ARGS...: runs synfin-inject; RC, $WORK/out, $WORK/err
+inj() {
+    local pre=()
+    if [ "${1:-}" = --ns ]; then
+        pre=(ip netns exec "$2")
+        shift 2
+    fi
+    echo "+ synfin-inject $*" >"$WORK/cmd"
+    timeout -s KILL 60 "${pre[@]}" "$INJ" "$@" >"$WORK/out" 2>"$WORK/err"
+    RC=$?
+    cat "$WORK/out" "$WORK/err"
+}
+
+expect_rc() {
+    if [ "$RC" = "$1" ]; then pass "exit status $1"; else fail "exit status $RC, expected $1 ($(cat "$WORK/cmd"))"; fi
+}
+expect_out() {   # expect_out REGEX [what]
+    if grep -Eq -- "$1" "$WORK/out"; then pass "${2:-output has /$1/}"; else fail "${2:-output lacks /$1/}"; fi
+}
+expect_err() {
+    if grep -Eq -- "$1" "$WORK/err"; then pass "${2:-stderr has /$1/}"; else fail "${2:-stderr lacks /$1/}"; fi
+}
+expect_err_one_line() {
+    local n
+    n=$(wc -l <"$WORK/err")
+    if [ "$n" = 1 ]; then pass "one line on stderr"; else fail "$n lines on stderr, expected 1"; fi
+}
+expect_same() {   # expect_same FILE1 FILE2 what
+    if cmp -s "$1" "$2"; then pass "$3"; else fail "$3 ($(wc -c <"$1") vs $(wc -c <"$2") bytes)"; fi
+}
+# the ladder of a normal client-first exchange
+expect_ladder_fin() {
+    expect_out '--> S +0 +- +0 .*SYN 1/3 +SYN_SENT +SYN_RECEIVED' "SYN 1/3"
+    expect_out '<-- S\. .*SYN-ACK 2/3 +ESTABLISHED +SYN_RECEIVED' "SYN-ACK 2/3"
+    expect_out '--> \. .*ACK 3/3 +ESTABLISHED +ESTABLISHED' "ACK 3/3"
+    expect_out '--> F\. .*FIN 1/4 +FIN_WAIT_1 +CLOSE_WAIT' "FIN 1/4"
+    expect_out '--> \. .*ACK 4/4 +TIME_WAIT +CLOSED' "ACK 4/4"
+}
+
+echo_exchange() {   # echo_exchange [--ns NS] ARGS: default request, checks request and reply
+    inj "$@" -v --save-reply "$WORK/reply"
+    expect_rc 0
+    printf 'hello from synfin-inject\n' >"$WORK/expected"
+    expect_same "$WORK/echo.log" "$WORK/expected" "the server received the request"
+    expect_same "$WORK/reply" "$WORK/expected" "the injector received the whole reply"
+}
+
+# --- tests -----------------------------------------------------------------
+
+t_loopback_echo() {
+    start_echo echo 127.0.0.1
+    echo_exchange 127.0.0.1 "$PORT"
+    expect_ladder_fin
+    expect_out 'RST guard: nft' "nft guard used"
+    expect_out 'conn.state SF' "Zeek conn_state SF"
+    if grep -q -- '--> R\|<-- R' "$WORK/out"; then fail "a RST in the exchange"; else pass "no RST"; fi
+}
+
+t_loopback_v6() {
+    start_echo echo ::1
+    echo_exchange -6 ::1 "$PORT"
+    expect_ladder_fin
+}
+
+t_loopback_http() {
+    mkdir -p "$WORK/www"
+    printf 'synfin http test body\n' >"$WORK/www/hello.txt"
+    PORT=$(free_port 127.0.0.1)
+    (cd "$WORK/www" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$PORT" 2>"$WORK/http.log" >/dev/null) &
+    BG_PIDS+=($!)
+    wait_listen "$PORT"
+    printf 'GET /hello.txt HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >"$WORK/req"
+    inj -v -d @"$WORK/req" --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
+    if grep -q '"GET /hello.txt HTTP/1.0" 200' "$WORK/http.log"; then pass "the server received the request"
+    else fail "the server did not log the request: $(cat "$WORK/http.log")"; fi
+    if head -1 "$WORK/reply" | grep -q '^HTTP/1.0 200' && tail -c 22 "$WORK/reply" | cmp -s - "$WORK/www/hello.txt"; then
+        pass "the injector received the whole reply (status line and body)"
+    else
+        fail "reply incomplete: $(head -c 300 "$WORK/reply")"
+    fi
+    expect_out 'server closed first' "the HTTP/1.0 server closed first"
+    expect_out '<-- FP?\. .*FIN 1/4 +CLOSE_WAIT +FIN_WAIT_1' "the server's FIN 1/4"
+}
+
+t_close_wait() {
+    start_echo close-first 127.0.0.1
+    echo_exchange --close wait 127.0.0.1 "$PORT"
+    expect_out '<-- FP?\. .*FIN 1/4 +CLOSE_WAIT +FIN_WAIT_1' "server's FIN 1/4"
+    expect_out '--> \. .*ACK 2/4 +CLOSE_WAIT +FIN_WAIT_2' "our ACK 2/4"
+    expect_out '--> F\. .*FIN 3/4 +LAST_ACK +TIME_WAIT' "our FIN 3/4"
+    expect_out '<-- \. .*ACK 4/4 +CLOSED +TIME_WAIT' "server's ACK 4/4"
+}
+
+# Closing right after the reply (--reply-idle 0): the FIN carries the ACK of
+# the echo (delayed ACK, RFC 1122 4.2.3.2), no pure ACK before it.  Still
+# waiting for more reply (--reply-idle 200): the echo is acknowledged at once.
+t_fin_piggyback() {
+    start_echo echo 127.0.0.1
+    echo_exchange --reply-idle 0 127.0.0.1 "$PORT"
+    expect_ladder_fin
+    expect_out '--> F\. +26 +26 +0 .*FIN 1/4 +FIN_WAIT_1 +CLOSE_WAIT' "the FIN acknowledges the echo"
+    if grep -Eq -- '--> \. +26 +26 +0 .* ACK +ESTABLISHED' "$WORK/out"; then fail "a pure ACK of the echo before the FIN"
+    else pass "no pure ACK of the echo"; fi
+    rm -f "$WORK/echo.log"
+    start_echo echo 127.0.0.1
+    echo_exchange --reply-idle 200 127.0.0.1 "$PORT"
+    expect_ladder_fin
+    expect_out '--> \. +26 +26 +0 .* ACK +ESTABLISHED +ESTABLISHED' "the echo acknowledged at once"
+    expect_out '--> F\. +26 +26 +0 .*FIN 1/4' "then the FIN"
+}
+
+t_close_rst() {
+    start_echo echo 127.0.0.1
+    echo_exchange --close rst 127.0.0.1 "$PORT"
+    expect_out '--> R\. .*RST abort +CLOSED +CLOSED' "RST abort"
+}
+
+t_split_reply() {
+    start_echo split 127.0.0.1
+    echo_exchange 127.0.0.1 "$PORT"
+    local n
+    n=$(grep -c -- '<-- P\. .* 4 ' "$WORK/out")
+    if [ "$n" -ge 3 ]; then pass "reply in $n segments"; else fail "reply in $n segments, expected several"; fi
+    expect_ladder_fin
+}
+
+t_large_payload() {
+    netns_pair
+    head -c 300000 /dev/urandom >"$WORK/big"
+    start_echo echo 198.51.100.1 "$NS_SRV"
+    # an ISN just below 2^32: the request's sequence numbers wrap
+    inj --ns "$NS_CLI" -q --isn 4294900000 -d @"$WORK/big" --save-reply "$WORK/reply" 198.51.100.1 "$PORT"
+    expect_rc 0
+    expect_same "$WORK/echo.log" "$WORK/big" "the server received all 300000 bytes"
+    expect_same "$WORK/reply" "$WORK/big" "the injector received the whole echo"
+    inj --ns "$NS_CLI" -d @"$WORK/big" --json 198.51.100.1 "$PORT"
+    expect_rc 0
+    /usr/bin/python3 - "$WORK/out" <<'PY' && pass "segments fit the MSS and the window" || fail "segment sizes"
+import json, sys
+segs = [json.loads(l) for l in open(sys.argv[1])]
+sent = [s for s in segs if s["dir"] == "sent" and s["len"] > 0]
+assert len(sent) > 200, len(sent)
+assert max(s["len"] for s in sent) <= 1460 - 12 - 8, max(s["len"] for s in sent)
+print("sent data segments:", len(sent), "largest:", max(s["len"] for s in sent))
+PY
+}
+
+t_zero_window() {
+    head -c 200000 /dev/urandom >"$WORK/big"
+    start_echo slowread 127.0.0.1
+    inj -d @"$WORK/big" --save-reply "$WORK/reply" --timeout 10 127.0.0.1 "$PORT"
+    expect_rc 0
+    expect_same "$WORK/echo.log" "$WORK/big" "the server received all 200000 bytes"
+    expect_same "$WORK/reply" "$WORK/big" "the injector received the whole echo"
+    if grep -Eq -- '<-- \. +[0-9]+ +[0-9]+ +0 +0 ' "$WORK/out"; then pass "the server announced a zero window"
+    else fail "no zero window seen"; fi
+}
+
+t_count() {
+    start_echo echo 127.0.0.1
+    inj --count 3 --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
+    local n ports
+    n=$(grep -c 'complete; request 25 bytes acknowledged, reply 25 bytes' "$WORK/out")
+    [ "$n" = 3 ] && pass "3 exchanges complete" || fail "$n exchanges complete, expected 3"
+    ports=$(grep -o '^# stream [0-9]*: 127.0.0.1:[0-9]*' "$WORK/out" | sed 's/.*://' | sort -u | wc -l)
+    [ "$ports" = 3 ] && pass "3 different source ports" || fail "$ports source ports"
+    [ "$(grep -c hello "$WORK/echo.log")" = 3 ] && pass "server got 3 requests" || fail "server requests"
+}
+
+t_json_pcap() {
+    start_echo echo 127.0.0.1
+    inj --json -w "$WORK/x.pcap" 127.0.0.1 "$PORT"
+    expect_rc 0
+    cat >"$WORK/check.py" <<'PY'
+import json, struct, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+want_marker = sys.argv[3] == "1"
+want_ts = sys.argv[4] == "1"
+need = ["frame", "stream", "role", "phase", "step", "label", "state.client",
+        "state.server", "seq.rel", "injected", "conn.state", "conn.history"]
+for s in lines:
+    for k in need + (["step.total", "step.merged"] if s["step"] else []):
+        assert k in s, (k, s)
+labels = [s["label"] for s in lines]
+for l in ["SYN 1/3", "SYN-ACK 2/3", "ACK 3/3", "FIN 1/4", "ACK 4/4"]:
+    assert l in labels, (l, labels)
+assert [s["frame"] for s in lines] == list(range(1, len(lines) + 1))
+data = open(sys.argv[2], "rb").read()
+magic, = struct.unpack("<I", data[:4])
+assert magic in (0xa1b2c3d4, 0xa1b23c4d), hex(magic)
+assert struct.unpack("<I", data[20:24])[0] == 101        # LINKTYPE_RAW
+off, pkts = 24, []
+while off < len(data):
+    _, _, incl, _ = struct.unpack("<IIII", data[off:off + 16])
+    pkts.append(data[off + 16:off + 16 + incl])
+    off += 16 + incl
+assert len(pkts) == len(lines), (len(pkts), len(lines))
+for p, s in zip(pkts, lines):
+    ihl = (p[0] & 15) * 4
+    t = p[ihl:]
+    thl = (t[12] >> 4) * 4
+    opts, i, marker, ts = t[20:thl], 0, None, False
+    while i < len(opts):
+        if opts[i] == 0: break
+        if opts[i] == 1: i += 1; continue
+        if opts[i] == 8: ts = True
+        if opts[i] == 253 and opts[i + 1] == 8 and opts[i + 2:i + 4] == b"\x53\x46":
+            marker = struct.unpack(">I", opts[i + 4:i + 8])[0]
+        i += opts[i + 1]
+    if s["dir"] == "sent":
+        assert ts == want_ts, ("timestamps", s)
+        if want_marker:
+            assert marker is not None and marker == s["injected.run"], s
+            assert s["injected"] is True
+        else:
+            assert marker is None and s["injected"] is False
+    else:
+        assert marker is None
+print(len(lines), "segments; labels:", ", ".join(labels))
+PY
+    /usr/bin/python3 "$WORK/check.py" "$WORK/out" "$WORK/x.pcap" 1 1 \
+        && pass "JSON fields, pcap frames, markers and timestamps on every sent segment" || fail "JSON/pcap check"
+    inj --json --no-marker --no-timestamps -w "$WORK/y.pcap" 127.0.0.1 "$PORT"
+    expect_rc 0
+    /usr/bin/python3 "$WORK/check.py" "$WORK/out" "$WORK/y.pcap" 0 0 && pass "--no-marker --no-timestamps: neither option" \
+        || fail "--no-marker check"
+    if command -v tshark >/dev/null 2>&1; then
+        n=$(tshark -r "$WORK/x.pcap" 2>/dev/null | wc -l)
+        [ "$n" -ge 9 ] && pass "tshark reads the pcap ($n frames)" || fail "tshark read $n frames"
+    fi
+}
+
+t_refused() {
+    PORT=$(free_port 127.0.0.1)
+    inj 127.0.0.1 "$PORT"
+    expect_rc 4
+    expect_err 'refused' "says refused"
+    expect_err_one_line
+    expect_out '<-- R\. .*RST refused +CLOSED +CLOSED' "RST refused label"
+}
+
+t_timeout_syn() {
+    netns_pair
+    # 198.51.100.77 belongs to nobody: the server namespace drops the SYN silently
+    ip -n "$NS_CLI" neigh replace 198.51.100.77 lladdr "$SMAC" dev sfc0 nud permanent
+    inj --ns "$NS_CLI" --timeout 4 --retries 5 198.51.100.77 9
+    expect_rc 5
+    expect_err 'timed out waiting for the SYN-ACK' "says which step timed out"
+    expect_err_one_line
+    expect_out 'SYN 1/3 \(retransmission\)' "SYN retransmitted"
+    local n
+    n=$(grep -c -- '--> S ' "$WORK/out")
+    [ "$n" = 3 ] && pass "3 SYNs at 0, 1, 3 s" || fail "$n SYNs in 4 s, expected 3"
+}
+
+t_timeout_reply() {
+    start_echo silent 127.0.0.1
+    inj --timeout 1.5 127.0.0.1 "$PORT"
+    expect_rc 5
+    expect_err "timed out waiting for the server's reply" "says which step timed out"
+    expect_err_one_line
+    expect_same "$WORK/echo.log" <(printf 'hello from synfin-inject\n') "the server received the request"
+}
+
+t_icmp() {
+    netns_pair
+    # the server namespace routes 203.0.113.0/24: .5 is "prohibited" (a hard
+    # error: refused), the rest "unreachable" (a soft error: retried, then timeout)
+    ip netns exec "$NS_SRV" sysctl -qw net.ipv4.ip_forward=1
+    ip -n "$NS_SRV" route add prohibit 203.0.113.5/32
+    ip -n "$NS_SRV" route add unreachable 203.0.113.0/24
+    ip -n "$NS_CLI" route add 203.0.113.0/24 via 198.51.100.1
+    inj --ns "$NS_CLI" --timeout 10 203.0.113.5 80
+    expect_rc 4
+    expect_err 'refused: ICMP destination unreachable \(administratively prohibited\) from 198.51.100.1' "refused by ICMP"
+    expect_err_one_line
+    inj --ns "$NS_CLI" --timeout 2.5 203.0.113.9 80
+    expect_rc 5
+    expect_err 'timed out waiting for the SYN-ACK.*last ICMP: destination unreachable \(host unreachable\)' \
+        "soft ICMP error: SYN retried, then timeout naming the ICMP error"
+    expect_err_one_line
+}
+
+t_lossy() {
+    netns_lossy
+    head -c 100000 /dev/urandom >"$WORK/big"
+    inj --ns "$NS_CLI" -S 198.51.100.99 --retries 8 -d @"$WORK/big" --save-reply "$WORK/reply" \
+        -w "$WORK/lossy.pcap" 203.0.113.2 "$PORT" >/dev/null
+    expect_rc 0
+    expect_same "$WORK/echo.log" "$WORK/big" "the server received all 100000 bytes"
+    expect_same "$WORK/reply" "$WORK/big" "the injector received the whole echo exactly once"
+    # SACK blocks we sent (data held beyond a hole) must lie above the ACK
+    /usr/bin/python3 - "$WORK/lossy.pcap" <<'PY' && pass "SACK blocks well-formed" || fail "bad SACK blocks"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off, n, sacks = 24, 0, 0
+while off < len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    p = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    ihl = (p[0] & 15) * 4
+    t = p[ihl:]
+    if p[12:16] != bytes([198, 51, 100, 99]):
+        continue   # not sent by us
+    n += 1
+    ack = struct.unpack(">I", t[8:12])[0]
+    thl, i = (t[12] >> 4) * 4, 20
+    while i < thl:
+        k = t[i]
+        if k == 0: break
+        if k == 1: i += 1; continue
+        if k == 5:
+            sacks += 1
+            for b in range(2, t[i + 1], 8):
+                l, r = struct.unpack(">II", t[i + b:i + b + 8])
+                assert (l - ack) % 2**32 < 2**31 and l != ack, (ack, l, r)
+                assert 0 < (r - l) % 2**32 < 2**20, (l, r)
+        i += t[i + 1]
+print("sent segments: %d, with SACK blocks: %d" % (n, sacks))
+PY
+}
+
+t_reset() {
+    start_echo reset 127.0.0.1
+    inj 127.0.0.1 "$PORT"
+    expect_rc 6
+    expect_err 'protocol error: connection reset by the server' "says reset"
+    expect_err_one_line
+    expect_out '<-- R.* RST abort +CLOSED +CLOSED' "RST abort label"
+}
+
+# The injector's JSON equals what the plugin shows for the same frames of its
+# -w file, over several shapes of exchange (tests/injector/plugin_agrees.py).
+t_plugin_agrees() {
+    [ -n "$PLUGIN_SO" ] && [ -f "$PLUGIN_SO" ] || { echo "SKIP: no plugin (synfin.so) built"; exit 77; }
+    command -v tshark >/dev/null || { echo "SKIP: no tshark"; exit 77; }
+    local n=0 name
+    agree() {   # agree NAME [--ns NS] ARGS...: one run, then the comparison
+        name=$1
+        shift
+        inj "$@" --json -w "$WORK/$name.pcap" >/dev/null
+        cp "$WORK/out" "$WORK/$name.json"
+        echo "[$name] exit $RC"
+        if bash "$HERE/../lib/with-ws.sh" "$PLUGIN_SO" /usr/bin/python3 "$HERE/plugin_agrees.py" \
+                "$WORK/$name.json" "$WORK/$name.pcap"; then
+            pass "$name: the plugin agrees"
+        else
+            fail "$name: the plugin disagrees"
+        fi
+        n=$((n + 1))
+    }
+    start_echo echo 127.0.0.1
+    agree fin --count 2 127.0.0.1 "$PORT"
+    agree fin_piggyback --reply-idle 0 127.0.0.1 "$PORT"
+    agree rst --close rst 127.0.0.1 "$PORT"
+    start_echo close-first 127.0.0.1
+    agree wait --close wait 127.0.0.1 "$PORT"
+    agree server_first 127.0.0.1 "$PORT"
+    start_echo split 127.0.0.1
+    agree split 127.0.0.1 "$PORT"
+    start_echo reset 127.0.0.1
+    agree reset 127.0.0.1 "$PORT"
+    agree refused 127.0.0.1 "$(free_port 127.0.0.1)"
+    start_echo echo ::1
+    agree v6 -6 ::1 "$PORT"
+    netns_pair
+    ip -n "$NS_CLI" neigh replace 198.51.100.77 lladdr "$SMAC" dev sfc0 nud permanent
+    agree syn_timeout --ns "$NS_CLI" --timeout 2 198.51.100.77 9
+    ip netns del "$NS_SRV"; ip netns del "$NS_CLI"
+    netns_lossy
+    head -c 60000 /dev/urandom >"$WORK/big"
+    agree lossy --ns "$NS_CLI" -S 198.51.100.99 --retries 8 -d @"$WORK/big" 203.0.113.2 "$PORT"
+    echo "$n runs compared"
+}
+
+t_netns_echo() {
+    netns_pair
+    start_echo echo 198.51.100.1 "$NS_SRV"
+    echo_exchange --ns "$NS_CLI" 198.51.100.1 "$PORT"
+    expect_ladder_fin
+    expect_out 'RST guard: nft' "nft guard in the client namespace"
+}
+
+t_netns_unowned() {
+    netns_pair
+    ip -n "$NS_SRV" neigh replace 198.51.100.99 lladdr "$CMAC" dev sfs0 nud permanent
+    start_echo echo 198.51.100.1 "$NS_SRV"
+    echo_exchange --ns "$NS_CLI" -i sfc0 -S 198.51.100.99 198.51.100.1 "$PORT"
+    expect_ladder_fin
+    expect_out 'RST guard: none' "no guard needed"
+}
+
+t_netns_unowned_arp() {
+    netns_pair
+    start_echo echo 198.51.100.1 "$NS_SRV"
+    echo_exchange --ns "$NS_CLI" -S 198.51.100.99 198.51.100.1 "$PORT"
+    expect_ladder_fin
+    expect_err 'answered ARP for 198.51.100.99' "the injector answered ARP itself"
+}
+
+t_netns_v6_unowned() {
+    netns_pair
+    start_echo echo 2001:db8:1::1 "$NS_SRV"
+    echo_exchange --ns "$NS_CLI" -6 -S 2001:db8:1::99 2001:db8:1::1 "$PORT"
+    expect_ladder_fin
+    expect_err 'answered neighbour solicitation for 2001:db8:1::99' "the injector answered NDP itself"
+    start_echo echo 2001:db8:1::1 "$NS_SRV"
+    rm -f "$WORK/echo.log"
+    echo_exchange --ns "$NS_CLI" -6 2001:db8:1::1 "$PORT"
+    expect_out 'RST guard: nft' "owned IPv6 source with the nft guard"
+}
+
+
+t_iptables_guard() {
+    command -v iptables >/dev/null || { echo "SKIP: no iptables"; exit 77; }
+    start_echo echo 127.0.0.1
+    echo_exchange --rst-guard iptables 127.0.0.1 "$PORT"
+    expect_out 'RST guard: iptables' "iptables guard used"
+    expect_ladder_fin
+    start_echo echo ::1
+    rm -f "$WORK/echo.log"
+    echo_exchange -6 --rst-guard iptables ::1 "$PORT"
+    if iptables-save -t raw | grep -q synfin-inject || ip6tables-save -t raw | grep -q synfin-inject; then
+        fail "iptables rule left behind"
+    else pass "no iptables rule left"; fi
+}
+
+wait_for_out() {   # wait_for_out FILE REGEX
+    local i
+    for i in $(seq 100); do
+        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+t_sigint() {
+    local pid guard
+    for guard in nft iptables; do
+        start_echo silent 127.0.0.1
+        "$INJ" --rst-guard "$guard" --timeout 30 127.0.0.1 "$PORT" >"$WORK/out" 2>"$WORK/err" &
+        pid=$!
+        wait_for_out "$WORK/out" 'DATA' || fail "$guard: exchange did not start"
+        kill -INT "$pid"
+        wait "$pid"
+        RC=$?
+        echo "[$guard]"; cat "$WORK/out" "$WORK/err"
+        expect_rc 130
+        expect_err 'interrupted while waiting for' "says interrupted, and where"
+        expect_out '--> R\. .*RST abort' "the server's connection was reset on the way out"
+    done
+}
+
+t_sigkill() {
+    local pid
+    start_echo silent 127.0.0.1
+    "$INJ" --rst-guard nft --timeout 30 127.0.0.1 "$PORT" >"$WORK/out" 2>"$WORK/err" &
+    pid=$!
+    wait_for_out "$WORK/out" 'DATA' || fail "exchange did not start"
+    if nft list tables | grep -q "synfin_inject_$pid"; then pass "owner table present while running"
+    else fail "no table synfin_inject_$pid while running"; fi
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null
+    sleep 0.2
+    if nft list tables | grep -q "synfin_inject_"; then fail "nft table left after SIGKILL"
+    else pass "the kernel removed the owner table after SIGKILL"; fi
+
+    start_echo silent 127.0.0.1
+    "$INJ" --rst-guard iptables --timeout 30 127.0.0.1 "$PORT" >"$WORK/out" 2>"$WORK/err" &
+    pid=$!
+    wait_for_out "$WORK/out" 'DATA' || fail "exchange did not start"
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null
+    if iptables-save -t raw | grep -q "synfin-inject:$pid"; then pass "iptables rule left by SIGKILL (expected)"
+    else fail "no iptables rule while running"; fi
+    "$INJ" --cleanup >"$WORK/out" 2>"$WORK/err"
+    RC=$?
+    cat "$WORK/out" "$WORK/err"
+    expect_rc 0
+    expect_out "removed iptables rule" "--cleanup removed it"
+    if iptables-save -t raw | grep -q synfin-inject; then fail "rule still there after --cleanup"
+    else pass "nothing left after --cleanup"; fi
+}
+
+t_usage() {
+    inj; expect_rc 2; expect_err_one_line
+    inj --close maybe 127.0.0.1 80; expect_rc 2; expect_err_one_line
+    inj --bogus 127.0.0.1 80; expect_rc 2; expect_err_one_line
+    inj -s 70000 127.0.0.1 80; expect_rc 2; expect_err_one_line
+    inj 127.0.0.1 notaport; expect_rc 2; expect_err_one_line
+    inj -d @/nonexistent/file 127.0.0.1 80; expect_rc 2; expect_err_one_line
+    inj --help; expect_rc 0
+    if command -v setpriv >/dev/null; then
+        timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+            "$INJ" 127.0.0.1 9 >"$WORK/out" 2>"$WORK/err"
+        RC=$?
+        cat "$WORK/err"
+        expect_rc 3
+        expect_err 'CAP_NET_RAW' "names the missing capability"
+        expect_err_one_line
+        # CAP_NET_RAW alone: the RST guard needs CAP_NET_ADMIN
+        timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+net_raw \
+            --ambient-caps=-all,+net_raw --bounding-set=-all,+net_raw \
+            "$INJ" 127.0.0.1 9 >"$WORK/out" 2>"$WORK/err"
+        RC=$?
+        cat "$WORK/err"
+        expect_rc 3
+        expect_err 'CAP_NET_ADMIN' "names CAP_NET_ADMIN"
+        expect_err_one_line
+    fi
+}
+
+# --- main ------------------------------------------------------------------
+
+declare -F "t_$TEST" >/dev/null || die "unknown test $TEST"
+BEFORE=$(snapshot)
+"t_$TEST"
+for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+BG_PIDS=()
+if [ "$NETNS_MADE" = 1 ]; then
+    ip netns del "$NS_SRV"; ip netns del "$NS_CLI"; ip netns del "$NS_END" 2>/dev/null; NETNS_MADE=0
+fi
+drop_new_raw_tables "$RAW_BEFORE"
+AFTER=$(snapshot)
+if [ "$BEFORE" == "$AFTER" ]; then
+    pass "no rule, table or namespace left behind"
+else
+    fail "state changed:"; diff <(echo "$BEFORE") <(echo "$AFTER")
+fi
+[ "$FAILS" = 0 ] || { echo "$FAILS check(s) failed"; exit 1; }
+echo "PASS"

@@ -1,0 +1,82 @@
+#!/bin/bash
+# run_expected.sh PLUGIN_SO PCAP EXPECTED_TSV
+#
+# Runs real tshark with the built synfin.so (as uid 65534 through
+# tests/lib/wsenv.sh) over one reference capture and compares the synfin
+# fields with the hand-derived expected file.  Both the one-pass run and a
+# two-pass run (tshark -2) must match it: every value is a snapshot.
+# On a mismatch it prints a unified diff and, per differing frame, the
+# columns that differ.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/wsenv.sh
+. "$HERE/../lib/wsenv.sh"
+
+if [ $# -ne 3 ]; then
+    echo "usage: $0 PLUGIN_SO PCAP EXPECTED_TSV" >&2
+    exit 2
+fi
+SO=$1 PCAP=$2 EXPECTED=$3
+for f in "$PCAP" "$EXPECTED"; do
+    [ -r "$f" ] || { echo "run_expected: cannot read $f" >&2; exit 2; }
+done
+
+FIELDS="frame.number tcp.stream synfin.role synfin.phase synfin.step synfin.step.total
+        synfin.step.merged synfin.label synfin.state.client synfin.state.server
+        synfin.seq.rel synfin.ack.rel synfin.ack.ok synfin.teardown.initiator"
+
+ws_setup "$SO" || exit 1
+cp "$PCAP" "$WS_TMP/capture.pcap"
+chmod a+r "$WS_TMP/capture.pcap"
+
+fargs=()
+for f in $FIELDS; do fargs+=(-e "$f"); done
+
+# Print the columns that differ, frame by frame (both files have a header).
+explain() {   # EXPECTED ACTUAL
+    awk -F'\t' '
+        FNR == 1 { if (NR == 1) for (i = 1; i <= NF; i++) name[i] = $i; next }
+        NR == FNR { exp_row[$1] = $0; order[++n] = $1; next }
+        { act_row[$1] = $0; if (!($1 in exp_row)) order[++n] = $1 }
+        END {
+            for (k = 1; k <= n; k++) {
+                fr = order[k]
+                if (exp_row[fr] == act_row[fr]) continue
+                if (!(fr in act_row)) { printf "frame %s: missing in tshark output\n", fr; continue }
+                if (!(fr in exp_row)) { printf "frame %s: not in the expected file\n", fr; continue }
+                ne = split(exp_row[fr], e, "\t"); na = split(act_row[fr], a, "\t")
+                m = ne > na ? ne : na
+                for (i = 2; i <= m; i++)
+                    if (e[i] != a[i])
+                        printf "frame %s: %-26s expected [%s] got [%s]\n", fr, name[i], e[i], a[i]
+            }
+        }' "$1" "$2"
+}
+
+rc=0
+for pass in 1 2; do
+    opt=()
+    [ "$pass" = 2 ] && opt=(-2)
+    out=$WS_TMP/actual.$pass.tsv err=$WS_TMP/stderr.$pass
+    ws_run tshark "${opt[@]}" -r "$WS_TMP/capture.pcap" -T fields -E header=y \
+        "${fargs[@]}" > "$out" 2> "$err"
+    st=$?
+    label="tshark${opt[*]:+ ${opt[*]}} ($(basename "$PCAP"))"
+    if [ $st -ne 0 ] && [ $st -ne 2 ]; then
+        # 2: the capture file ends in a cut packet; anything else is a failure
+        echo "FAIL: $label exited with status $st"; cat "$err"; rc=1; continue
+    fi
+    if [ $st -eq 2 ] && ! grep -q 'cut short\|appears to have been cut' "$err"; then
+        echo "FAIL: $label exited with status 2"; cat "$err"; rc=1; continue
+    fi
+    if grep -E 'Dissector bug|DISSECTOR_ASSERT|CRITICAL|WARNING \*\*|ERROR: AddressSanitizer|runtime error:' "$err"; then
+        echo "FAIL: $label printed the errors above"; rc=1
+    fi
+    if ! diff -u --label "expected $(basename "$EXPECTED")" --label "$label" "$EXPECTED" "$out"; then
+        echo "--- differing columns ($label):"
+        explain "$EXPECTED" "$out"
+        rc=1
+    fi
+done
+[ $rc -eq 0 ] && echo "PASS: $(basename "$PCAP") (one pass and two passes)"
+exit $rc

@@ -1,0 +1,59 @@
+#!/bin/bash
+# test.sh - the whole test suite, as CI runs it.
+#
+# Installs what is missing (tools/setup.sh), then configures, builds and
+# tests two trees:
+#   build/       normal build, warnings are errors (-DSYNFIN_WERROR=ON)
+#   build-asan/  the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#                (-DSYNFIN_SANITIZE=ON); tshark/sharkd get libasan preloaded
+#                by tests/lib/wsenv.sh when they load the instrumented plugin
+# Exits non-zero if any step fails; both trees are always tested, so one
+# run reports every failure.
+#
+# Environment: SYNFIN_TEST_JOBS (parallel ctest jobs, default: nproc),
+#              SYNFIN_TEST_TREES (default "build build-asan"),
+#              extra ctest arguments can be given on the command line,
+#              e.g. tools/test.sh -R consistency
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${SYNFIN_TEST_JOBS:-$(nproc)}
+trees=${SYNFIN_TEST_TREES:-"build build-asan"}
+
+say() { printf '\n=== %s\n' "$*"; }
+
+say "setup"
+"$root/tools/setup.sh" || { echo "test: setup failed" >&2; exit 1; }
+
+# Sanitizer reports from the unit tests themselves (the Wireshark programs
+# get theirs from wsenv.sh): leaks count in our own code.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=66}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+failed=""
+for tree in $trees; do
+    case "$tree" in
+        build-asan) opts="-DSYNFIN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" ;;
+        *) opts="-DSYNFIN_SANITIZE=OFF" ;;
+    esac
+    say "$tree: configure"
+    # shellcheck disable=SC2086
+    if ! cmake -S "$root" -B "$root/$tree" -G Ninja -DSYNFIN_WERROR=ON $opts; then
+        failed="$failed $tree(configure)"; continue
+    fi
+    say "$tree: build"
+    if ! cmake --build "$root/$tree"; then
+        failed="$failed $tree(build)"; continue
+    fi
+    say "$tree: test"
+    if ! ctest --test-dir "$root/$tree" --output-on-failure -j "$jobs" "$@"; then
+        failed="$failed $tree(test)"
+    fi
+done
+
+if [ -n "$failed" ]; then
+    say "FAILED:$failed"
+    exit 1
+fi
+say "all tests passed ($trees)"
