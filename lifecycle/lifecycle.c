@@ -6,7 +6,6 @@
  */
 #include "lifecycle.h"
 
-#include <stdio.h>
 #include <string.h>
 
 _Static_assert(sizeof(lc_result) == 24, "lc_result is stored per frame: keep it at 24 bytes");
@@ -665,7 +664,6 @@ size_t lc_result_label(const lc_result *r, char *buf, size_t size)
 {
     const char *text = step_name(r);
     const char *suffix = r->retransmission ? " (retransmission)" : "";
-    char tmp[64];
 
     if (!text) {
         switch (r->phase) {
@@ -687,11 +685,14 @@ size_t lc_result_label(const lc_result *r, char *buf, size_t size)
             break;
         }
     }
-    int n = snprintf(tmp, sizeof tmp, "%s%s", text, suffix);
+    /* Two constant strings: joined by hand, this runs for every segment. */
+    size_t lt = strlen(text), ls = strlen(suffix), n = lt + ls;
     if (size > 0) {
-        size_t k = (size_t)n < size ? (size_t)n : size - 1;
-        memcpy(buf, tmp, k);
-        buf[k] = '\0';
+        size_t k = lt < size - 1 ? lt : size - 1;
+        memcpy(buf, text, k);
+        size_t k2 = ls < size - 1 - k ? ls : size - 1 - k;
+        memcpy(buf + k, suffix, k2);
+        buf[k + k2] = '\0';
     }
-    return (size_t)n;
+    return n;
 }

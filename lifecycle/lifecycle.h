@@ -91,7 +91,7 @@ typedef struct lc_result {
              valid : 1,      /* set by lc_conn_observe; a zeroed record is "none" */
              advances : 1,   /* payload beyond the sender's highest sequence so far */
              hist_h_only : 1;/* Zeek history was "H" here (later rewritten to "^h") */
-    uint8_t  conn_state;     /* lc_zeek: LC_ZS_* + 1 as of this segment, 0 none */
+    uint8_t  conn_state;     /* lc_zeek: see LC_ZEEK_SNAP_* in zeek.h */
     uint8_t  hist_len;       /* lc_zeek: history length as of this segment */
 } lc_result;
 

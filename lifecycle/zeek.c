@@ -200,7 +200,8 @@ void lc_zeek_observe(lc_zeek *z, const lc_segment *s, lc_result *r)
         put(z, '^');
     }
 
-    r->conn_state = (uint8_t)(lc_zeek_conn_state(z) + 1);
+    r->conn_state = (uint8_t)((lc_zeek_conn_state(z) + 1) |
+                              (s->from == z->orig_from ? 0x80 : 0));
     r->hist_len = z->hist_len;
     r->hist_h_only = z->hist_len == 1 && z->hist[0] == 'H';
 }

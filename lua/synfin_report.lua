@@ -38,6 +38,8 @@ local order = {}
 local last_frame = -1
 
 local initiators = { [1] = "client", [2] = "server", [3] = "both" }
+local state_names = { [0] = "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
+                      "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT" }
 
 -- The i-th of n values of a field that appears once per synfin tree; fields
 -- that TCP adds to every layer are aligned from the innermost one.
@@ -83,8 +85,8 @@ function tap.packet(pinfo, tvb, tapinfo)
         if o then c.orig_is_a = (o.value == (from_a == 1)) end
         if states[i] then c.state = states[i].value end
         if hists[i] then c.hist = hists[i].value end
-        if cst[i] then c.cstate = cst[i].display end
-        if sst[i] then c.sstate = sst[i].display end
+        if cst[i] then c.cstate = state_names[cst[i].value] end
+        if sst[i] then c.sstate = state_names[sst[i].value] end
         if n == 1 then
             if rtts[1] then c.rtt = rtts[1].value end
             if inits[1] then c.init = initiators[inits[1].value] end

@@ -35,8 +35,10 @@
 #include <epan/conversation.h>
 #include <epan/column-utils.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/stats_tree.h>
 
 #include "lifecycle.h"
+#include "zeek.h"
 
 #ifndef SYNFIN_VERSION
 #define SYNFIN_VERSION "0.1.0"
@@ -79,6 +81,9 @@ static int hf_fin_frame = -1;
 static int hf_hs_rtt = -1;
 static int hf_hs_time = -1;
 static int hf_td_initiator = -1;
+static int hf_conn_state = -1;
+static int hf_conn_history = -1;
+static int hf_conn_orig = -1;
 
 static gint ett_synfin = -1;
 
@@ -165,6 +170,7 @@ static const value_string initiator_vals[] = {
  * equal. */
 typedef struct sf_conn {
     lc_conn  c;
+    lc_zeek  z;          /* Zeek-compatible conn_state and history */
     guint32  ep0_addr_hash;
     guint16  ep0_port;
     guint8   used;       /* c is initialised */
@@ -508,6 +514,7 @@ sf_conn_of(sf_input *in, gboolean create)
         if (!create)
             return NULL;
         lc_conn_init(&conn->c);
+        lc_zeek_init(&conn->z);
         conn->ep0_port = in->seg.sport;
         conn->ep0_addr_hash = in->src_hash;
         conn->used = 1;
@@ -529,7 +536,15 @@ sf_compute(packet_info *pinfo, sf_input *in, sf_rec *st)
     in->seg.frame = pinfo->num;
     in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     lc_conn_observe(&conn->c, &in->seg, st);
+    lc_zeek_observe(&conn->z, &in->seg, st);
 }
+
+/* What the "synfin" tap carries for each annotated segment (also to Lua
+ * listeners, which read the fields instead). */
+typedef struct sf_tap_rec {
+    const lc_result *r;
+    guint32 stream;
+} sf_tap_rec;
 
 /* ------------------------------------------------------------------------ */
 /* Every pass: show a stored snapshot                                        */
@@ -678,6 +693,14 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
                 int ini = lc_conn_teardown_initiator_at(&conn->c, frame);
                 if (ini != 0)
                     sf_add_gen_uint(t, hf_td_initiator, tvb, (guint32)ini);
+                if (LC_ZEEK_SNAP_HAS_STATE(r)) {
+                    char hist[LC_ZEEK_HIST_MAX + 1];
+                    proto_item_set_generated(proto_tree_add_string(t, hf_conn_state, tvb, 0, 0,
+                        lc_zeek_state_name(LC_ZEEK_SNAP_STATE(r))));
+                    lc_zeek_history(&conn->z, r, hist, sizeof(hist));
+                    proto_item_set_generated(proto_tree_add_string(t, hf_conn_history, tvb, 0, 0, hist));
+                    sf_add_gen_bool(t, hf_conn_orig, tvb, LC_ZEEK_SNAP_FROM_ORIG(r));
+                }
             }
         }
     }
@@ -713,8 +736,12 @@ done:
     if (want_col && have_label)
         col_append_lstr(pinfo->cinfo, COL_INFO, " [synfin: ", label, "]", COL_ADD_LSTR_TERMINATOR);
 
-    if (fed)
-        tap_queue_packet(synfin_tap, pinfo, r);
+    if (fed && have_stream) {
+        sf_tap_rec *tr = wmem_new(pinfo->pool, sf_tap_rec);
+        tr->r = r;
+        tr->stream = stream;
+        tap_queue_packet(synfin_tap, pinfo, tr);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -809,6 +836,114 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
     return seg_idx ? (int)tvb_captured_length(tvb) : 0;
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* Statistics: tshark -z synfin,tree and Statistics > synfin in the GUI      */
+
+static const char st_phases[] = "Segments by phase";
+static const char st_steps[] = "Handshake and teardown steps";
+static const char st_states[] = "Connections by final conn_state (Zeek)";
+static const char st_anoms[] = "Anomalies";
+
+static const struct { unsigned bit; const char *name; } st_anom_names[] = {
+    { LC_ANOM_BAD_ACK, "handshake ack is not peer ISN + 1" },
+    { LC_ANOM_SYN_RETRANS, "SYN or SYN-ACK retransmitted" },
+    { LC_ANOM_RETRANS, "step retransmitted" },
+    { LC_ANOM_REFUSED, "connection refused (RST)" },
+    { LC_ANOM_ABORT, "connection aborted (RST)" },
+    { LC_ANOM_DATA_AFTER_FIN, "data after FIN" },
+    { LC_ANOM_AFTER_CLOSE, "segment after close" },
+    { LC_ANOM_MIDSTREAM, "handshake not captured" },
+    { LC_ANOM_SIM_OPEN, "simultaneous open" },
+    { LC_ANOM_SIM_CLOSE, "simultaneous close" },
+    { LC_ANOM_BAD_FLAGS, "impossible flags" },
+    { LC_ANOM_SYN_REORDER, "SYN after its SYN-ACK" },
+    { LC_ANOM_NEW_ISN, "SYN with a new ISN" },
+    { LC_ANOM_NO_LENGTH, "payload length unknown" },
+};
+
+/* Per tree instance (a GUI window, a -z argument): the conn_state each
+ * stream had at its latest segment, so that the final count can move a
+ * connection from one state to the next. */
+static GHashTable *st_instances; /* stats_tree* -> GHashTable(stream -> state + 1) */
+
+static GHashTable *
+st_streams_of(stats_tree *st)
+{
+    if (st_instances == NULL)
+        st_instances = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                             (GDestroyNotify)g_hash_table_destroy);
+    GHashTable *h = (GHashTable *)g_hash_table_lookup(st_instances, st);
+    if (h == NULL) {
+        h = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_hash_table_insert(st_instances, st, h);
+    }
+    return h;
+}
+
+static void
+st_init(stats_tree *st)
+{
+    stats_tree_create_node(st, st_phases, 0, STAT_DT_INT, TRUE);
+    stats_tree_create_node(st, st_steps, 0, STAT_DT_INT, TRUE);
+    stats_tree_create_node(st, st_states, 0, STAT_DT_INT, TRUE);
+    stats_tree_create_node(st, st_anoms, 0, STAT_DT_INT, TRUE);
+    g_hash_table_remove_all(st_streams_of(st));
+}
+
+static void
+st_cleanup(stats_tree *st)
+{
+    if (st_instances != NULL)
+        g_hash_table_remove(st_instances, st);
+}
+
+static tap_packet_status
+st_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
+          tap_flags_t flags _U_)
+{
+    const sf_tap_rec *tr = (const sf_tap_rec *)data;
+    const lc_result *r = tr->r;
+    int node;
+
+    node = tick_stat_node(st, st_phases, 0, TRUE);
+    tick_stat_node(st, lc_phase_name(r->phase), node, FALSE);
+
+    if (r->step != 0) {
+        char label[64];
+        lc_result_label(r, label, sizeof(label));
+        node = tick_stat_node(st, st_steps, 0, TRUE);
+        tick_stat_node(st, label, node, FALSE);
+    }
+
+    if (LC_ZEEK_SNAP_HAS_STATE(r)) {
+        GHashTable *streams = st_streams_of(st);
+        gpointer key = GUINT_TO_POINTER(tr->stream);
+        guint now = LC_ZEEK_SNAP_STATE(r) + 1;
+        guint before = GPOINTER_TO_UINT(g_hash_table_lookup(streams, key));
+        if (before != now) {
+            node = stats_tree_parent_id_by_name(st, st_states);
+            if (before == 0)
+                tick_stat_node(st, st_states, 0, TRUE);
+            else
+                increase_stat_node(st, lc_zeek_state_name(before - 1), node, FALSE, -1);
+            tick_stat_node(st, lc_zeek_state_name(now - 1), node, FALSE);
+            g_hash_table_insert(streams, key, GUINT_TO_POINTER(now));
+        }
+    }
+
+    if (r->anomalies != 0) {
+        node = stats_tree_parent_id_by_name(st, st_anoms);
+        for (size_t i = 0; i < G_N_ELEMENTS(st_anom_names); i++) {
+            if (r->anomalies & st_anom_names[i].bit) {
+                tick_stat_node(st, st_anoms, 0, TRUE);
+                tick_stat_node(st, st_anom_names[i].name, node, FALSE);
+            }
+        }
+    }
+    return TAP_PACKET_REDRAW;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Registration                                                              */
 
@@ -866,6 +1001,13 @@ proto_register_synfin(void)
             0x0, "SYN to the segment that completes the handshake", HFILL } },
         { &hf_td_initiator, { "Teardown initiator", "synfin.teardown.initiator", FT_UINT8, BASE_DEC,
             VALS(initiator_vals), 0x0, NULL, HFILL } },
+        { &hf_conn_state, { "Connection state (Zeek)", "synfin.conn.state", FT_STRING, BASE_NONE, NULL,
+            0x0, "Zeek conn_state of the connection as of this segment (final on its last segment)",
+            HFILL } },
+        { &hf_conn_history, { "History (Zeek)", "synfin.conn.history", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Zeek-style history letters as of this segment (upper case: originator)", HFILL } },
+        { &hf_conn_orig, { "From the originator", "synfin.conn.orig", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "Sent by Zeek's originator of the connection (as known at this segment)", HFILL } },
     };
     static gint *ett[] = { &ett_synfin };
     static ei_register_info ei[] = {
@@ -933,6 +1075,10 @@ proto_reg_handoff_synfin(void)
     hf_tcp_srcport = proto_registrar_get_id_byname("tcp.srcport");
     hf_tcp_dstport = proto_registrar_get_id_byname("tcp.dstport");
     tcp_tap_id = find_tap_id("tcp");
+
+    /* Registered as a plugin so that the GUI lists it under Statistics. */
+    stats_tree_register_plugin("synfin", "synfin", "TCP lifecycle (synfin)", 0, st_packet, st_init,
+                               st_cleanup);
 
     GString *err = register_tap_listener("tcp", &sf_dummy_listener, NULL, TL_IS_DISSECTOR_HELPER,
                                          NULL, NULL, NULL, NULL);

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
             lc_zeek_history(&st->zeek, &r, hist, sizeof hist);
             printf("%u\t%u\t%s\t%s\t%s\t%s\t%s\n", s.frame, id, label,
                    lc_state_name(r.state_client), lc_state_name(r.state_server),
-                   lc_zeek_state_name(r.conn_state - 1u), hist);
+                   lc_zeek_state_name(LC_ZEEK_SNAP_STATE(&r)), hist);
         }
     }
     if (summary) {
