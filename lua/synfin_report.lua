@@ -22,7 +22,6 @@ if not ok then
 end
 
 local f_stream    = Field.new("synfin.stream")
-local f_orig      = Field.new("synfin.conn.orig")
 local f_state     = Field.new("synfin.conn.state")
 local f_hist      = Field.new("synfin.conn.history")
 local f_rtt       = Field.new("synfin.handshake.rtt")
@@ -57,7 +56,7 @@ function tap.packet(pinfo, tvb, tapinfo)
 
     local streams = { f_stream() }
     local n = #streams
-    local origs, states, hists = { f_orig() }, { f_state() }, { f_hist() }
+    local states, hists = { f_state() }, { f_hist() }
     local cst, sst = { f_cstate() }, { f_sstate() }
     local sports, dports, lens = { f_srcport() }, { f_dstport() }, { f_len() }
     local rtts, inits = { f_rtt() }, { f_init() }
@@ -81,8 +80,6 @@ function tap.packet(pinfo, tvb, tapinfo)
         c.bytes[from_a] = c.bytes[from_a] + (len and len.value or 0)
         c.pkts[from_a] = c.pkts[from_a] + 1
         c.last = now
-        local o = origs[i]
-        if o then c.orig_is_a = (o.value == (from_a == 1)) end
         if states[i] then c.state = states[i].value end
         if hists[i] then c.hist = hists[i].value end
         if cst[i] then c.cstate = state_names[cst[i].value] end
@@ -123,9 +120,12 @@ function tap.draw()
     table.sort(order)
     for _, id in ipairs(order) do
         local c = conns[id]
+        -- Zeek's originator is the first sender unless the history has been
+        -- flipped an odd number of times (every flip writes a "^").
         local o, r = 1, 2
         local oh, op, rh, rp = c.a, c.ap, c.b, c.bp
-        if c.orig_is_a == false then
+        local _, flips = string.gsub(c.hist or "", "%^", "")
+        if flips % 2 == 1 then
             o, r = 2, 1
             oh, op, rh, rp = c.b, c.bp, c.a, c.ap
         end

@@ -83,7 +83,6 @@ static int hf_hs_time = -1;
 static int hf_td_initiator = -1;
 static int hf_conn_state = -1;
 static int hf_conn_history = -1;
-static int hf_conn_orig = -1;
 
 static gint ett_synfin = -1;
 
@@ -614,10 +613,22 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
 
     if (tree != NULL) {
         if (visible) {
-            if (have_label)
-                ti = proto_tree_add_protocol_format(tree, proto_synfin, tvb, 0, 0,
-                        "synfin: %s, client %s, server %s", label,
-                        lc_state_name(r->state_client), lc_state_name(r->state_server));
+            if (have_label) {
+                /* Joined by hand: this line is built for every segment. */
+                char text[128];
+                const char *parts[] = { "synfin: ", label, ", client ", lc_state_name(r->state_client),
+                                        ", server ", lc_state_name(r->state_server) };
+                size_t n = 0;
+                for (size_t k = 0; k < G_N_ELEMENTS(parts); k++) {
+                    size_t len = strlen(parts[k]);
+                    if (len > sizeof(text) - 1 - n)
+                        len = sizeof(text) - 1 - n;
+                    memcpy(text + n, parts[k], len);
+                    n += len;
+                }
+                text[n] = '\0';
+                ti = proto_tree_add_protocol_format(tree, proto_synfin, tvb, 0, 0, "%s", text);
+            }
             else
                 ti = proto_tree_add_protocol_format(tree, proto_synfin, tvb, 0, 0,
                         "synfin: TCP header incomplete");
@@ -699,7 +710,6 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
                         lc_zeek_state_name(LC_ZEEK_SNAP_STATE(r))));
                     lc_zeek_history(&conn->z, r, hist, sizeof(hist));
                     proto_item_set_generated(proto_tree_add_string(t, hf_conn_history, tvb, 0, 0, hist));
-                    sf_add_gen_bool(t, hf_conn_orig, tvb, LC_ZEEK_SNAP_FROM_ORIG(r));
                 }
             }
         }
@@ -1006,8 +1016,7 @@ proto_register_synfin(void)
             HFILL } },
         { &hf_conn_history, { "History (Zeek)", "synfin.conn.history", FT_STRING, BASE_NONE, NULL, 0x0,
             "Zeek-style history letters as of this segment (upper case: originator)", HFILL } },
-        { &hf_conn_orig, { "From the originator", "synfin.conn.orig", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
-            "Sent by Zeek's originator of the connection (as known at this segment)", HFILL } },
+
     };
     static gint *ett[] = { &ett_synfin };
     static ei_register_info ei[] = {

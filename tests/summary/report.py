@@ -6,7 +6,8 @@ For each capture: runs lua/synfin_report.lua (TSV and JSON lines) and
 `-z synfin,tree`, and checks, for every connection,
   * conn_state and history = synfin.conn.state / .history of its last segment,
   * payload bytes and segments each way = sums of tcp.len per direction,
-    with the originator's side chosen by synfin.conn.orig,
+    with the originator being the first sender, or the other end when the
+    final history has an odd number of flips ("^"; docs/zeek.md),
   * duration = last minus first segment time, handshake RTT = the SYN-ACK's
     synfin.handshake.rtt,
 and that the stats tree counts every segment once by phase and every
@@ -42,7 +43,7 @@ def ws(args, **kw):
 
 def per_segment(cap):
     fields = ["frame.time_epoch", "synfin.stream", "ip.src", "ipv6.src", "tcp.srcport", "tcp.len",
-              "synfin.conn.orig", "synfin.conn.state", "synfin.conn.history", "synfin.handshake.rtt",
+              "synfin.conn.state", "synfin.conn.history", "synfin.handshake.rtt",
               "synfin.phase"]
     args = ["tshark", "-n", "-r", cap, "-Y", "synfin", "-T", "fields", "-E", "separator=\t"]
     for f in fields:
@@ -58,21 +59,14 @@ def per_segment(cap):
         sport = int(c[4].split(",")[-1])
         ln = int(c[5].split(",")[-1] or 0)
         k = conns.setdefault(sid, {"first": t, "bytes": defaultdict(int), "pkts": defaultdict(int),
-                                   "rtt": None})
+                                   "rtt": None, "first_ep": (src, sport)})
         k["last"] = t
         k["bytes"][(src, sport)] += ln
         k["pkts"][(src, sport)] += 1
-        k["state"], k["hist"] = c[7], c[8]
-        k["orig_ep"] = (src, sport) if c[6] == "1" else None
-        if c[6] != "1":
-            k["resp_ep"] = (src, sport)
-        if c[6] == "1":
-            k["last_orig_ep"] = (src, sport)
-        if c[9]:
-            k["rtt"] = float(c[9])
-        phases[c[10]] += 1
-        k["last_is_orig"] = c[6] == "1"
-        k["last_ep"] = (src, sport)
+        k["state"], k["hist"] = c[6], c[7]
+        if c[8]:
+            k["rtt"] = float(c[8])
+        phases[c[9]] += 1
     return conns, phases
 
 
@@ -101,9 +95,10 @@ def check_capture(repo, cap):
         if row["conn_state"] != k["state"] or row["history"] != k["hist"]:
             fail(f"{name} stream {sid}: report {row['conn_state']} {row['history']}, "
                  f"last segment {k['state']} {k['hist']}")
-        last_ep = k["last_ep"]
-        orig = last_ep if k["last_is_orig"] else next((e for e in k["pkts"] if e != last_ep), None)
-        resp = next((e for e in k["pkts"] if e != orig), None)
+        first = k["first_ep"]
+        other = next((e for e in k["pkts"] if e != first), None)
+        orig, resp = (other, first) if k["hist"].count("^") % 2 else (first, other)
+        # With one direction captured, one of the two ends sent nothing.
         if orig is not None:
             want = (str(orig[0]), str(orig[1]))
             if (row["orig_h"], row["orig_p"]) != want:
