@@ -163,10 +163,10 @@ static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p
     fprintf(f, ",\"injected\":%s", p->opts.has_marker ? "true" : "false");
     if (p->opts.has_marker)
         fprintf(f, ",\"injected.run\":%u", p->opts.run_id);
-    if (r->conn_state) {
+    if (LC_ZEEK_SNAP_HAS_STATE(r)) {
         char hist[LC_ZEEK_HIST_MAX + 1];
         lc_zeek_history(&c->zeek, r, hist, sizeof hist);
-        fprintf(f, ",\"conn.state\":\"%s\",\"conn.history\":", lc_zeek_state_name(r->conn_state - 1u));
+        fprintf(f, ",\"conn.state\":\"%s\",\"conn.history\":", lc_zeek_state_name(LC_ZEEK_SNAP_STATE(r)));
         json_str(f, hist);
     }
     /* anomalies: as the plugin's expert fields, present only when set */

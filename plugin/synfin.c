@@ -34,6 +34,7 @@
 #include <epan/tap.h>
 #include <epan/conversation.h>
 #include <epan/column-utils.h>
+#include <epan/column-info.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/stats_tree.h>
 
@@ -600,9 +601,18 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
         tree = NULL;
     const gboolean visible = tree != NULL && PTREE_DATA(tree)->visible;
     const gboolean want_col = pref_info_column && pinfo->cinfo != NULL;
-    const gboolean want_expert = pinfo->cinfo != NULL || tree != NULL ||
+    /* Expert info matters to the tree, an expert filter, the expert tap and
+     * the Expert column.  Anomalies (rare) are also emitted whenever there
+     * are columns, so that the GUI's expert indicator sees them on the first
+     * pass; the Chat items of the steps (every few segments) only when the
+     * Expert column is shown. */
+    const gboolean want_expert_any = tree != NULL ||
         (proto_ws_expert > 0 && proto_field_is_referenced(orig_tree, proto_ws_expert)) ||
         (expert_tap_id >= 0 && have_tap_listener(expert_tap_id));
+    const gboolean want_expert = want_expert_any ||
+        (pinfo->cinfo != NULL && pinfo->cinfo->col_first != NULL &&
+         pinfo->cinfo->col_first[COL_EXPERT] >= 0);
+    const gboolean want_anomalies = want_expert || pinfo->cinfo != NULL;
     const gboolean is_step = fed && r->step != 0 &&
         (r->phase == LC_PHASE_HANDSHAKE || r->phase == LC_PHASE_TEARDOWN);
     if (fed && (visible || want_col || (is_step && want_expert) ||
@@ -716,9 +726,9 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
     }
 
     /* Expert info: re-emitted on every pass from the stored bits. */
-    if (!want_expert)
+    if (!want_anomalies)
         goto done;
-    if (is_step)
+    if (is_step && want_expert)
         expert_add_info_format(pinfo, ti, r->phase == LC_PHASE_HANDSHAKE ? &ei_hs_step : &ei_td_step,
                                "%s %s", r->phase == LC_PHASE_HANDSHAKE ? "Handshake" : "Teardown", label);
     if (in->incomplete)
