@@ -230,6 +230,23 @@ static size_t ip_l4(const uint8_t *ip, size_t len, inj_addr *src, inj_addr *dst,
     return 0;
 }
 
+/* The TCP header an ICMP/ICMPv6 error quotes (after its 8-byte header):
+ * addresses, ports and seq; only the first 8 bytes of TCP are guaranteed. */
+static bool parse_quoted_tcp(pkt_icmp *icmp, const uint8_t *l4, size_t l4len)
+{
+    uint8_t qp = 0;
+    size_t ql = 0;
+    size_t qoff = ip_l4(l4 + 8, l4len - 8, &icmp->q_src, &icmp->q_dst, &qp, &ql);
+    if (!qoff || qp != IPPROTO_TCP || l4len - 8 - qoff < 8)
+        return false;
+    const uint8_t *qt = l4 + 8 + qoff;
+    icmp->q_sport = get16(qt);
+    icmp->q_dport = get16(qt + 2);
+    icmp->q_seq = get32(qt + 4);
+    return true;
+}
+
+
 enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const uint8_t *eth_src,
                         pkt_tcp *tcp, pkt_icmp *icmp, pkt_neigh *neigh)
 {
@@ -269,17 +286,7 @@ enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const
         icmp->code = l4[1];
         if (type == 3 && icmp->code == 4)
             icmp->mtu = get16(l4 + 6);
-        uint8_t qp = 0;
-        size_t ql = 0;
-        size_t qoff = ip_l4(l4 + 8, l4len - 8, &icmp->q_src, &icmp->q_dst, &qp, &ql);
-        if (!qoff || qp != IPPROTO_TCP || l4len - 8 - qoff < 8)
-            return PKT_OTHER;
-        /* only the first 8 bytes are guaranteed: ports and seq */
-        const uint8_t *qt = l4 + 8 + qoff;
-        icmp->q_sport = get16(qt);
-        icmp->q_dport = get16(qt + 2);
-        icmp->q_seq = get32(qt + 4);
-        return PKT_ICMP;
+        return parse_quoted_tcp(icmp, l4, l4len) ? PKT_ICMP : PKT_OTHER;
     }
     if (proto == IPPROTO_ICMPV6 && src.family == AF_INET6 && l4len >= 8) {
         uint8_t type = l4[0];
@@ -302,16 +309,7 @@ enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const
         icmp->code = l4[1];
         if (type == 2)
             icmp->mtu = get32(l4 + 4);
-        uint8_t qp = 0;
-        size_t ql = 0;
-        size_t qoff = ip_l4(l4 + 8, l4len - 8, &icmp->q_src, &icmp->q_dst, &qp, &ql);
-        if (!qoff || qp != IPPROTO_TCP || l4len - 8 - qoff < 8)
-            return PKT_OTHER;
-        const uint8_t *qt = l4 + 8 + qoff;
-        icmp->q_sport = get16(qt);
-        icmp->q_dport = get16(qt + 2);
-        icmp->q_seq = get32(qt + 4);
-        return PKT_ICMP;
+        return parse_quoted_tcp(icmp, l4, l4len) ? PKT_ICMP : PKT_OTHER;
     }
     return PKT_OTHER;
 }

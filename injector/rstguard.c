@@ -90,6 +90,19 @@ static int nft_open(rstguard *g, char *err, size_t errsize)
 }
 
 /* fork + exec argv with stdout/stderr to /dev/null (or stdout to outfd). */
+/* In a forked child: run a firewall tool, from /usr/sbin first (root's PATH
+ * may lack it).  A SIGINT meant for us must not kill the rule removal. */
+static void exec_sbin(char *const argv[])
+{
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    char path[64];
+    snprintf(path, sizeof path, "/usr/sbin/%s", argv[0]);
+    execv(path, argv);
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
 static int run_prog(char *const argv[], int outfd)
 {
     pid_t pid = fork();
@@ -102,14 +115,7 @@ static int run_prog(char *const argv[], int outfd)
             dup2(outfd >= 0 ? outfd : dn, 1);
             dup2(dn, 2);
         }
-        /* a SIGINT meant for us must not kill the rule removal */
-        signal(SIGINT, SIG_IGN);
-        signal(SIGTERM, SIG_IGN);
-        char path[64];
-        snprintf(path, sizeof path, "/usr/sbin/%s", argv[0]);
-        execv(path, argv);
-        execvp(argv[0], argv);
-        _exit(127);
+        exec_sbin(argv);
     }
     int st;
     while (waitpid(pid, &st, 0) < 0)
@@ -339,13 +345,7 @@ static int run_prog_out(char *const argv[], char *buf, size_t size)
             dup2(dn, 2);
         }
         dup2(pfd[1], 1);
-        signal(SIGINT, SIG_IGN);
-        signal(SIGTERM, SIG_IGN);
-        char path[64];
-        snprintf(path, sizeof path, "/usr/sbin/%s", argv[0]);
-        execv(path, argv);
-        execvp(argv[0], argv);
-        _exit(127);
+        exec_sbin(argv);
     }
     close(pfd[1]);
     for (;;) {

@@ -694,22 +694,20 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
                     sf_add_gen_uint(t, hf_synack_frame, tvb, v);
                 if ((v = lc_conn_peer_fin_frame_before(&conn->c, r, frame)) != 0)
                     sf_add_gen_uint(t, hf_fin_frame, tvb, v);
-                if (r->phase == LC_PHASE_HANDSHAKE && !r->retransmission && r->is_syn && r->is_ack) {
-                    int64_t syn_ns;
-                    if (lc_conn_syn_time(&conn->c, frame, &syn_ns)) {
-                        gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-                        if (r->step == (r->total4 ? 3 : 2))
-                            sf_add_gen_time(t, hf_hs_rtt, tvb, now - syn_ns);
-                        else if (r->total4 && r->step == 4)
-                            sf_add_gen_time(t, hf_hs_time, tvb, now - syn_ns);
-                    }
-                } else if (r->phase == LC_PHASE_HANDSHAKE && !r->retransmission && !r->total4 &&
-                           r->step == 3) {
-                    int64_t syn_ns;
-                    if (lc_conn_syn_time(&conn->c, frame, &syn_ns)) {
-                        gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-                        sf_add_gen_time(t, hf_hs_time, tvb, now - syn_ns);
-                    }
+                /* RTT on the first SYN-ACK (2/3, or 3/4 of a simultaneous
+                 * open), handshake time on the step that completes it (3/3,
+                 * 4/4): both measured from the client's first SYN. */
+                int hs_hf = -1;
+                if (r->phase == LC_PHASE_HANDSHAKE && !r->retransmission) {
+                    if (r->step == (r->total4 ? 3u : 2u))
+                        hs_hf = hf_hs_rtt;
+                    else if (r->step == (r->total4 ? 4u : 3u))
+                        hs_hf = hf_hs_time;
+                }
+                int64_t syn_ns;
+                if (hs_hf != -1 && lc_conn_syn_time(&conn->c, frame, &syn_ns)) {
+                    gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+                    sf_add_gen_time(t, hs_hf, tvb, now - syn_ns);
                 }
                 int ini = lc_conn_teardown_initiator_at(&conn->c, frame);
                 if (ini != 0)
