@@ -10,12 +10,15 @@ set -eu
 # (injector), glib. Tests: tshark/sharkd/editcap (wireshark-common), Debian's
 # python3 (stdlib only), setpriv (util-linux, essential), /usr/bin/time
 # (benchmark), tcpdump, iproute2 and nftables (injector tests on loopback and
-# in network namespaces).
+# in network namespaces). GUI (the synfin profile, the Lua ladder window,
+# the paired demo and the GUI smoke tests under a virtual display):
+# wireshark-qt, xvfb, xdotool, imagemagick.
 PACKAGES="
 gcc libc6-dev cmake ninja-build pkg-config
-libwireshark-dev libwiretap-dev libglib2.0-dev libpcap-dev
+libwireshark-dev libwiretap-dev libglib2.0-dev libpcap-dev libnftables-dev
 tshark wireshark-common
-python3 time tcpdump iproute2 nftables
+python3 time tcpdump iproute2 nftables libcap2-bin
+wireshark-qt xvfb xdotool imagemagick
 "
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -40,9 +43,9 @@ if [ -z "$missing" ]; then
 else
     [ "$(id -u)" = 0 ] || die "missing packages:$missing - run this script as root to install them"
     export DEBIAN_FRONTEND=noninteractive
-    # wireshark-common asks whether non-root users may capture (setuid
-    # dumpcap); answer "no" in advance so the install never prompts.
-    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+    # wireshark-common asks whether non-root users may capture; answer
+    # "yes" in advance so the install never prompts (see below).
+    echo "wireshark-common wireshark-common/install-setuid boolean true" | debconf-set-selections
     # Other apt users may hold the lock for a while; wait instead of failing.
     APT="apt-get -q -y -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
     say "installing:$missing"
@@ -61,6 +64,32 @@ else
         [ $tries -lt 3 ] || die "apt-get install failed for:$missing"
         say "apt-get install failed, retrying in 15 s"; sleep 15
     done
+fi
+
+# Live capture as a non-root user, the Debian way: the "wireshark" group
+# may run /usr/bin/dumpcap, which carries cap_net_raw,cap_net_admin.
+# (dpkg-reconfigure with install-setuid=true creates the group, sets the
+# file capabilities and mode root:wireshark 0750.) A user captures after
+# "usermod -aG wireshark USER" and a new login; the tests and the demo run
+# Wireshark as uid 65534 with that group as a supplementary group.
+if ! getent group wireshark >/dev/null || [ -z "$(getcap /usr/bin/dumpcap 2>/dev/null)" ]; then
+    [ "$(id -u)" = 0 ] || die "dumpcap is not set up for non-root capture - run this script as root"
+    say "allowing live capture for members of the 'wireshark' group (dumpcap capabilities)"
+    echo "wireshark-common wireshark-common/install-setuid boolean true" | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive dpkg-reconfigure wireshark-common >/dev/null 2>&1 ||
+        die "dpkg-reconfigure wireshark-common failed"
+    getent group wireshark >/dev/null || die "the wireshark group was not created"
+fi
+
+# Source-package access for the build: the native Flow Graph needs
+# epan/sequence_analysis.h, which libwireshark-dev does not ship; the
+# build (tools/fetch-ws-header.sh) takes it from Debian's wireshark source
+# package, which needs a deb-src entry for the same mirror.
+src_list=/etc/apt/sources.list.d/synfin-deb-src.sources
+if [ ! -e "$src_list" ] && [ "$(id -u)" = 0 ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
+    say "adding deb-src entries ($src_list) for Debian's wireshark source package"
+    sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$src_list"
+    apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null || say "warning: apt-get update failed; the Flow Graph feature may be left out"
 fi
 
 # Check the Wireshark version: the plugin ABI is 4.0.x only.

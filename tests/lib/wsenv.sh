@@ -8,6 +8,9 @@
 # Files the programs read or write must be readable/writable by uid 65534;
 # WS_TMP is a directory that is.
 # Variables: WS_HOME (the HOME), WS_TMP (a scratch dir owned by uid 65534).
+# WS_GROUPS: setpriv's supplementary-group option for ws_run, default
+# "--clear-groups"; live-capture tests set "--groups wireshark" (Debian's
+# group that may run dumpcap, see tools/setup.sh).
 # From programs that are not shell scripts: tests/lib/with-ws.sh PLUGIN_SO CMD
 # sets up and exports the environment for CMD, which then starts Wireshark
 # programs with tests/lib/ws-run PROGRAM ARGS.
@@ -86,7 +89,7 @@ ws_run() {
     # $envs is split on purpose: none of its values contains spaces.
     if [ "$(id -u)" = 0 ]; then
         # shellcheck disable=SC2086
-        setpriv --reuid=65534 --regid=65534 --clear-groups env -i $envs "$@"
+        setpriv --reuid=65534 --regid=65534 ${WS_GROUPS:---clear-groups} env -i $envs "$@"
     else
         # shellcheck disable=SC2086
         env -i $envs "$@"
