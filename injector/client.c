@@ -791,6 +791,39 @@ static int64_t next_deadline(const tcb *t, int64_t now)
     return d < now ? now : d;
 }
 
+/* Waits up to wait_ns for captured frames and handles them; returns how
+ * many were handled (0 on timeout or EINTR), -1 on an error. The peer's
+ * answer usually arrives within tens of microseconds, about what a
+ * wake-up from poll() costs again; so the capture ring is first watched
+ * for up to busy_poll_ns (a non-blocking dispatch per turn), and only then
+ * does the process sleep in poll() for the rest of the wait. */
+static int wait_frames(tcb *t, int64_t now, int64_t wait_ns)
+{
+    netdev *nd = t->nd;
+    if (wait_ns > 0 && t->p->busy_poll_ns > 0) {
+        int64_t spin_end = now + (t->p->busy_poll_ns < wait_ns ? t->p->busy_poll_ns : wait_ns);
+        do {
+            int n = netdev_dispatch(nd, on_frame, t);
+            if (n != 0)
+                return n;
+            if (*t->p->stop)
+                return 0;
+            now = inj_now_mono_ns();
+        } while (now < spin_end);
+        wait_ns -= t->p->busy_poll_ns;
+        if (wait_ns < 0)
+            wait_ns = 0;
+    }
+    int ms = (int)((wait_ns + NS_PER_MS - 1) / NS_PER_MS);
+    struct pollfd pfd = { .fd = nd->pcap_fd, .events = POLLIN };
+    int pr = poll(&pfd, 1, ms);
+    if (pr < 0 && errno != EINTR) {
+        inj_error("poll: %s", strerror(errno));
+        return -1;
+    }
+    return pr > 0 ? netdev_dispatch(nd, on_frame, t) : 0;
+}
+
 int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, client_result *res)
 {
     tcb t;
@@ -829,15 +862,8 @@ int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, clie
         }
         now = inj_now_mono_ns();
         int64_t wait = next_deadline(&t, now) - now;
-        int ms = (int)((wait + NS_PER_MS - 1) / NS_PER_MS);
-        struct pollfd pfd = { .fd = nd->pcap_fd, .events = POLLIN };
-        int pr = poll(&pfd, 1, ms);
-        if (pr < 0 && errno != EINTR) {
-            inj_error("poll: %s", strerror(errno));
-            finish(&t, INJ_EXIT_FAIL);
-            break;
-        }
-        if (pr > 0 && netdev_dispatch(nd, on_frame, &t) < 0) {
+        int got = wait_frames(&t, now, wait);
+        if (got < 0) {
             finish(&t, INJ_EXIT_FAIL);
             break;
         }

@@ -32,6 +32,7 @@ typedef struct client_params {
     int      retries;        /* SYN / FIN / data retransmissions before giving up */
     int64_t  reply_idle_ns;  /* reply complete after this much silence */
     int64_t  linger_ns;      /* TIME_WAIT stay, to re-ACK a retransmitted FIN */
+    int64_t  busy_poll_ns;   /* look at the capture ring this long before sleeping in poll() */
     bool     verbose;
     const volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM */
 } client_params;

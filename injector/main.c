@@ -43,7 +43,7 @@ typedef struct config {
     bool cleanup, json, no_marker, quiet, verbose, timestamps, stats;
     double timeout;
     int retries, count;
-    long reply_idle_ms, linger_ms;
+    long reply_idle_ms, linger_ms, busy_poll_us;
 } config;
 
 static void usage(FILE *f)
@@ -75,6 +75,8 @@ static void usage(FILE *f)
 "      --reply-idle MS    the reply is complete after MS ms of silence (default 200;\n"
 "                         0: at its first data once the request is acknowledged)\n"
 "      --linger MS        TIME_WAIT stay to re-ACK a retransmitted FIN (default 200)\n"
+"      --busy-poll US     before sleeping, watch for the peer's answer this long\n"
+"                         (default 50; 0: always sleep in poll())\n"
 "      --save-reply FILE  write the received reply bytes to FILE\n"
 "      --stats            after each exchange, its duration on stderr (microseconds)\n"
 "  -q, --quiet            print nothing but errors\n"
@@ -99,7 +101,7 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 static int parse_args(int argc, char **argv, config *c)
 {
     enum { O_CLOSE = 256, O_GUARD, O_CLEANUP, O_ISN, O_TIMEOUT, O_RETRIES, O_COUNT, O_JSON, O_NOMARK,
-           O_NOTS, O_IDLE, O_LINGER, O_SAVE, O_STATS };
+           O_NOTS, O_IDLE, O_LINGER, O_BUSY_POLL, O_SAVE, O_STATS };
     static const struct option longopts[] = {
         { "data", required_argument, NULL, 'd' },
         { "close", required_argument, NULL, O_CLOSE },
@@ -118,6 +120,7 @@ static int parse_args(int argc, char **argv, config *c)
         { "no-timestamps", no_argument, NULL, O_NOTS },
         { "reply-idle", required_argument, NULL, O_IDLE },
         { "linger", required_argument, NULL, O_LINGER },
+        { "busy-poll", required_argument, NULL, O_BUSY_POLL },
         { "save-reply", required_argument, NULL, O_SAVE },
         { "stats", no_argument, NULL, O_STATS },
         { "quiet", no_argument, NULL, 'q' },
@@ -133,6 +136,7 @@ static int parse_args(int argc, char **argv, config *c)
     c->timestamps = true;
     c->reply_idle_ms = 200;
     c->linger_ms = 200;
+    c->busy_poll_us = 50;
     opterr = 0;
     int ch;
     long v;
@@ -201,6 +205,10 @@ static int parse_args(int argc, char **argv, config *c)
         case O_LINGER:
             if (!parse_long(optarg, 0, 600000, &v)) { inj_error("bad --linger \"%s\" (ms)", optarg); return INJ_EXIT_USAGE; }
             c->linger_ms = v;
+            break;
+        case O_BUSY_POLL:
+            if (!parse_long(optarg, 0, 1000000, &v)) { inj_error("bad --busy-poll \"%s\" (microseconds)", optarg); return INJ_EXIT_USAGE; }
+            c->busy_poll_us = v;
             break;
         case O_SAVE: c->save_reply = optarg; break;
         case O_STATS: c->stats = true; break;
@@ -471,6 +479,7 @@ static int run(const config *c)
         p.retries = c->retries;
         p.reply_idle_ns = c->reply_idle_ms * 1000000LL;
         p.linger_ns = c->linger_ms * 1000000LL;
+        p.busy_poll_ns = c->busy_poll_us * 1000LL;
         p.verbose = c->verbose;
         p.stop = &g_stop;
 

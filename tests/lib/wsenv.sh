@@ -10,7 +10,10 @@
 # Variables: WS_HOME (the HOME), WS_TMP (a scratch dir owned by uid 65534).
 # WS_GROUPS: setpriv's supplementary-group option for ws_run, default
 # "--clear-groups"; live-capture tests set "--groups wireshark" (Debian's
-# group that may run dumpcap, see tools/setup.sh).
+# group that may run dumpcap, see tools/setup.sh). WS_NETNS: when set,
+# ws_run runs the program inside that network namespace (ip netns exec).
+# WS_EXTRA_ENV: more NAME=VALUE words for the program's environment (no
+# spaces inside a value), e.g. "DISPLAY=:0 XDG_RUNTIME_DIR=/tmp/x".
 # From programs that are not shell scripts: tests/lib/with-ws.sh PLUGIN_SO CMD
 # sets up and exports the environment for CMD, which then starts Wireshark
 # programs with tests/lib/ws-run PROGRAM ARGS.
@@ -83,13 +86,14 @@ ws_run() {
     # WIRESHARK_EXTCAP_DIR: no extcap helpers (tests never capture; under
     # an ASan preload some of them hang at exit in p11-kit).
     local envs="HOME=$WS_HOME PATH=/usr/bin:/bin LANG=C.UTF-8 TZ=UTC WIRESHARK_EXTCAP_DIR=$WS_HOME/no-extcap"
+    envs="$envs ${WS_EXTRA_ENV:-}"
     if [ -n "$WS_PRELOAD" ]; then
         envs="$envs LD_PRELOAD=$WS_PRELOAD ASAN_OPTIONS=${SYNFIN_WS_ASAN_OPTIONS:-$WS_ASAN_DEFAULTS} UBSAN_OPTIONS=${SYNFIN_WS_UBSAN_OPTIONS:-$WS_UBSAN_DEFAULTS}"
     fi
     # $envs is split on purpose: none of its values contains spaces.
     if [ "$(id -u)" = 0 ]; then
         # shellcheck disable=SC2086
-        setpriv --reuid=65534 --regid=65534 ${WS_GROUPS:---clear-groups} env -i $envs "$@"
+        ${WS_NETNS:+ip netns exec "$WS_NETNS"} setpriv --reuid=65534 --regid=65534 ${WS_GROUPS:---clear-groups} env -i $envs "$@"
     else
         # shellcheck disable=SC2086
         env -i $envs "$@"

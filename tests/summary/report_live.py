@@ -3,16 +3,19 @@
 
 Captures on the loopback interface (capture filter for one free port P) with
 the freshly built plugin and lua/synfin_report.lua, as uid 65534 (Wireshark
-ignores personal plugins as root); the capture rights come from ambient
-capabilities (setpriv --ambient-caps +net_raw,+net_admin), which tshark's
-child dumpcap inherits. Meanwhile a client and a server on 127.0.0.1:P make
+ignores personal plugins as root); the capture rights come the Debian way:
+uid 65534 carries the supplementary group `wireshark`, which may run
+/usr/bin/dumpcap with its file capabilities (tools/setup.sh sets this up).
+Without that group (a machine not set up by tools/setup.sh) the test falls
+back to ambient capabilities (setpriv --ambient-caps +net_raw,+net_admin),
+which tshark's child dumpcap inherits. Meanwhile a client and a server on 127.0.0.1:P make
 3 short connections (connect, send, receive, close both ways). The report
 printed when the capture stops must have exactly 3 rows, all SF, with the
 client's ports as orig_p and P as resp_p; the JSON variant must parse and
 agree.
 
-Exits 77 (skipped) when live capture is not possible here (not root, so no
-capabilities to hand on, or dumpcap cannot open lo with them).
+Exits 77 (skipped) only when not run as root (no group or capabilities to
+hand on); a dumpcap that cannot open lo is a failure.
 
 usage: report_live.py REPO_DIR   (run through tests/lib/with-ws.sh)
 """
@@ -24,11 +27,17 @@ import socket
 import subprocess
 import sys
 import threading
+import grp
 import time
 
 SKIP = 77
 CONNS = 3
-CAPS = ["--inh-caps", "+net_raw,+net_admin", "--ambient-caps", "+net_raw,+net_admin"]
+try:
+    grp.getgrnam("wireshark")
+    CAPS = ["--groups", "wireshark"]
+except KeyError:
+    CAPS = ["--clear-groups", "--inh-caps", "+net_raw,+net_admin",
+            "--ambient-caps", "+net_raw,+net_admin"]
 failures = 0
 procs = []
 
@@ -56,7 +65,7 @@ def ws_cmd(args):
                      "detect_leaks=0:exitcode=66:abort_on_error=0:allocator_may_return_null=1"),
                  "UBSAN_OPTIONS=" + os.environ.get("SYNFIN_WS_UBSAN_OPTIONS",
                      "halt_on_error=1:print_stacktrace=1:exitcode=66")]
-    return (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + CAPS
+    return (["setpriv", "--reuid=65534", "--regid=65534"] + CAPS
             + ["env", "-i"] + envs + args)
 
 
@@ -149,11 +158,12 @@ def main():
     repo = sys.argv[1]
     if os.geteuid() != 0:
         skip("not root: no capabilities to give the uid 65534 tshark for a live capture")
-    # Can dumpcap, as uid 65534 with the ambient capabilities, open lo?
+    # Can dumpcap, as uid 65534 with the capture rights, open lo?
     r = subprocess.run(ws_cmd(["dumpcap", "-i", "lo", "-L"]), capture_output=True, text=True)
     if r.returncode != 0:
-        skip("dumpcap as uid 65534 with ambient CAP_NET_RAW/CAP_NET_ADMIN cannot open lo: "
+        fail("dumpcap as uid 65534 (" + " ".join(CAPS) + ") cannot open lo: "
              + r.stderr.strip()[-300:])
+        sys.exit(1)
     script = os.path.join(os.environ["WS_TMP"], "synfin_report.lua")
     shutil.copy(os.path.join(repo, "lua", "synfin_report.lua"), script)
     os.chmod(script, 0o644)
