@@ -329,14 +329,19 @@ t_zero_window() {
 
 t_count() {
     start_echo echo 127.0.0.1
-    inj --count 3 --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    # half of them sleep in poll() at once (--busy-poll 0), half watch the ring first
+    inj --count 3 --busy-poll 0 --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
     expect_rc 0
     local n ports
+    n=$(grep -c 'complete; request 25 bytes acknowledged, reply 25 bytes' "$WORK/out")
+    [ "$n" = 3 ] && pass "3 exchanges complete with --busy-poll 0" || fail "$n exchanges complete with --busy-poll 0, expected 3"
+    inj --count 3 --busy-poll 200 --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
     n=$(grep -c 'complete; request 25 bytes acknowledged, reply 25 bytes' "$WORK/out")
     [ "$n" = 3 ] && pass "3 exchanges complete" || fail "$n exchanges complete, expected 3"
     ports=$(grep -o '^# stream [0-9]*: 127.0.0.1:[0-9]*' "$WORK/out" | sed 's/.*://' | sort -u | wc -l)
     [ "$ports" = 3 ] && pass "3 different source ports" || fail "$ports source ports"
-    [ "$(grep -c hello "$WORK/echo.log")" = 3 ] && pass "server got 3 requests" || fail "server requests"
+    [ "$(grep -c hello "$WORK/echo.log")" = 6 ] && pass "server got 3 + 3 requests" || fail "server requests"
 }
 
 t_json_pcap() {
@@ -659,6 +664,8 @@ t_usage() {
     inj --close maybe 127.0.0.1 80; expect_rc 2; expect_err_one_line
     inj --bogus 127.0.0.1 80; expect_rc 2; expect_err_one_line
     inj -s 70000 127.0.0.1 80; expect_rc 2; expect_err_one_line
+    inj --busy-poll -1 127.0.0.1 80; expect_rc 2; expect_err_one_line
+    inj --busy-poll 5ms 127.0.0.1 80; expect_rc 2; expect_err_one_line
     inj 127.0.0.1 notaport; expect_rc 2; expect_err_one_line
     inj -d @/nonexistent/file 127.0.0.1 80; expect_rc 2; expect_err_one_line
     inj --help; expect_rc 0
