@@ -3,22 +3,80 @@
 --   tshark -q -r FILE -X lua_script:lua/synfin_report.lua            (TSV)
 --   tshark -q -r FILE -X lua_script:lua/synfin_report.lua -X lua_script1:json
 --   tshark -q -i lo -f 'tcp' -X lua_script:lua/synfin_report.lua     (live; printed at the end)
+--   Wireshark: Tools > synfin > Connection report (the same table in a window)
 --
 -- Reads the synfin plugin's fields through its "synfin" tap, so it needs the
 -- plugin (synfin.so) to be loaded.  Columns: stream, originator and responder
 -- (Zeek's orig/resp, with ports), conn_state and history (Zeek-compatible),
 -- handshake RTT and duration in seconds, payload bytes and segments each way,
 -- teardown initiator, final client and server states.
+--
+-- Installed into a folder Wireshark loads Lua plugins from, this file runs in
+-- every Wireshark program.  A copy loaded that way stays silent outside the
+-- GUI (no fields, no taps, no output); in the GUI it adds the menu item.  A
+-- copy named with -X lua_script: prints the report (docs/lua.md, "Auto-loading").
+
+local SCRIPT = "synfin_report.lua"
+
+-- Shared by every copy of the synfin scripts in this Lua state.
+local registry = rawget(_G, "synfin_lua")
+if registry == nil then
+    registry = { loaded_files = {} }
+    rawset(_G, "synfin_lua", registry)
+end
+
+local function is_under(dir, root)
+    if type(dir) ~= "string" or type(root) ~= "string" or root == "" then return false end
+    root = root:gsub("/+$", "")
+    return dir == root or dir:sub(1, #root + 1) == root .. "/"
+end
+
+-- True for a copy Wireshark found in a plugin folder by itself.  Scripts from
+-- the global folder are run without a file environment (no __FILE__); those
+-- from the personal folders get one, as do -X scripts, which are loaded
+-- after all plugins, so a second load of the very same file is the -X one.
+local function loaded_automatically()
+    local file, dir = __FILE__, __DIR__
+    if file == nil then return true end
+    local first_load = not registry.loaded_files[file]
+    registry.loaded_files[file] = true
+    return first_load and (is_under(dir, Dir.personal_plugins_path()) or
+                           is_under(dir, Dir.personal_config_path("plugins")))
+end
+
+local automatic = loaded_automatically()
+local gui = gui_enabled()
+
+-- Outside the GUI an automatically loaded copy must cost nothing: a Lua
+-- field extractor or tap would make every tshark run build protocol trees.
+if automatic and not gui then return end
 
 local args = { ... }
 local want_json = false
 for _, a in ipairs(args) do
-    if a == "json" then want_json = true end
+    if a == "json" then
+        want_json = true
+    else
+        io.stderr:write(string.format("%s: unknown argument %q (the only one is \"json\")\n", SCRIPT, a))
+        os.exit(2)
+    end
 end
 
-local ok, err = pcall(Field.new, "synfin.stream")
-if not ok then
-    error("synfin_report.lua: the synfin plugin is not loaded (" .. tostring(err) .. ")")
+if not pcall(Field.new, "synfin.stream") then
+    if not gui then
+        io.stderr:write(SCRIPT .. ": the synfin plugin (synfin.so) is not loaded; see `tshark -G plugins`\n")
+        os.exit(2)
+    end
+    -- GUI without the plugin: the menu item says so.
+    registry.report_window = function()
+        TextWindow.new("synfin report"):set("The synfin plugin (synfin.so) is not loaded.\n")
+    end
+    if not registry.report_menu then
+        registry.report_menu = true
+        register_menu("synfin/Connection report", function() registry.report_window() end,
+                      MENU_TOOLS_UNSORTED)
+    end
+    return
 end
 
 local f_stream    = Field.new("synfin.stream")
@@ -47,9 +105,7 @@ local function nth(list, i, n)
     return list[i + off]
 end
 
-local tap = Listener.new("synfin", nil, false)
-
-function tap.packet(pinfo, tvb, tapinfo)
+local function collect(pinfo)
     -- The tap runs once per annotated TCP layer; read them all once per frame.
     if pinfo.number == last_frame then return end
     last_frame = pinfo.number
@@ -112,11 +168,13 @@ local function json_string(s)
     return '"' .. s .. '"'
 end
 
-function tap.draw()
+-- The report as lines: a header and one TSV row per connection, or JSON lines.
+local function report_lines(json)
+    local out = {}
     local cols = { "stream", "orig_h", "orig_p", "resp_h", "resp_p", "conn_state", "history",
                    "handshake_rtt", "duration", "orig_bytes", "resp_bytes", "orig_pkts",
                    "resp_pkts", "teardown_initiator", "client_state", "server_state" }
-    if not want_json then print(table.concat(cols, "\t")) end
+    if not json then out[#out + 1] = table.concat(cols, "\t") end
     table.sort(order)
     for _, id in ipairs(order) do
         local c = conns[id]
@@ -133,7 +191,7 @@ function tap.draw()
         local vals = { id, oh, op, rh, rp, c.state or "-", c.hist or "-",
                        seconds(c.rtt), dur, c.bytes[o], c.bytes[r], c.pkts[o], c.pkts[r],
                        c.init or "-", c.cstate or "-", c.sstate or "-" }
-        if want_json then
+        if json then
             local parts = {}
             for k, name in ipairs(cols) do
                 local v = vals[k]
@@ -145,17 +203,86 @@ function tap.draw()
                 else s = json_string(v) end
                 parts[#parts + 1] = json_string(name) .. ":" .. s
             end
-            print("{" .. table.concat(parts, ",") .. "}")
+            out[#out + 1] = "{" .. table.concat(parts, ",") .. "}"
         else
             vals[8] = fmt(vals[8])
             vals[9] = fmt(vals[9])
-            local out = {}
-            for k = 1, #cols do out[k] = tostring(vals[k]) end
-            print(table.concat(out, "\t"))
+            local row = {}
+            for k = 1, #cols do row[k] = tostring(vals[k]) end
+            out[#out + 1] = table.concat(row, "\t")
         end
     end
+    return out
 end
 
-function tap.reset()
+local function reset()
     conns, order, last_frame = {}, {}, -1
+end
+
+------------------------------------------------------------------------------
+-- tshark: print at the end of the run.
+
+if not gui then
+    local tap = Listener.new("synfin", nil, false)
+    function tap.packet(pinfo) collect(pinfo) end
+    function tap.reset() reset() end
+    function tap.draw()
+        for _, l in ipairs(report_lines(want_json)) do print(l) end
+    end
+    return
+end
+
+------------------------------------------------------------------------------
+-- The GUI: Tools > synfin > Connection report, the TSV table with its columns
+-- padded to line up.
+
+local function aligned(lines)
+    local rows, widths = {}, {}
+    for i, l in ipairs(lines) do
+        local cells = {}
+        for c in (l .. "\t"):gmatch("([^\t]*)\t") do cells[#cells + 1] = c end
+        rows[i] = cells
+        for k, c in ipairs(cells) do widths[k] = math.max(widths[k] or 0, #c) end
+    end
+    local out = {}
+    for i, cells in ipairs(rows) do
+        for k, c in ipairs(cells) do
+            if k < #cells then cells[k] = c .. string.rep(" ", widths[k] - #c) end
+        end
+        out[i] = table.concat(cells, "  ")
+    end
+    return out
+end
+
+local function report_window()
+    local win = TextWindow.new("synfin report")
+    local tap = Listener.new("synfin", nil, false)
+    function tap.packet(pinfo) collect(pinfo) end
+    function tap.reset() reset() end
+    reset()
+    local paused = registry.selection
+    if paused then paused.paused = true end
+    local ok, err = pcall(retap_packets)
+    if paused then paused.paused = false end
+    tap:remove()
+    if not ok then
+        win:set("Could not read the packets: " .. tostring(err) .. "\n")
+        return
+    end
+    local lines = report_lines(false)
+    if #lines < 2 then
+        win:set("No TCP connections with synfin annotations in this capture.\n")
+        return
+    end
+    win:set(table.concat(aligned(lines), "\n") .. "\n")
+    win:add_button("Copy as TSV", function() copy_to_clipboard(table.concat(lines, "\n") .. "\n") end)
+end
+
+-- The newest copy's function serves the menu (a -X copy replaces an
+-- installed one); the menu item is registered once.
+registry.report_window = report_window
+if not registry.report_menu then
+    registry.report_menu = true
+    register_menu("synfin/Connection report", function() registry.report_window() end,
+                  MENU_TOOLS_UNSORTED)
 end

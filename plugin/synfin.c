@@ -38,6 +38,12 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/stats_tree.h>
 
+#ifdef SYNFIN_HAVE_SEQ_ANALYSIS
+/* Not shipped by Debian: tools/fetch-ws-header.sh provides it (see
+ * plugin/CMakeLists.txt); the functions are exported by libwireshark. */
+#include <epan/sequence_analysis.h>
+#endif
+
 #include "lifecycle.h"
 #include "zeek.h"
 
@@ -84,6 +90,8 @@ static int hf_hs_time = -1;
 static int hf_td_initiator = -1;
 static int hf_conn_state = -1;
 static int hf_conn_history = -1;
+static int hf_injected = -1;
+static int hf_injected_run = -1;
 
 static gint ett_synfin = -1;
 
@@ -282,6 +290,11 @@ typedef struct sf_input {
     gboolean   have_stream;
     gboolean   have_seg;   /* enough of the header to feed the engine */
     gboolean   incomplete; /* header cut / bogus / exception before the tap */
+    guint      hlen;       /* TCP header length from the data offset, 0 unknown */
+    guint16    sport, dport;   /* the layer's ports (to find it again) */
+    int        occurrence; /* earlier TCP layers of the frame with these ports */
+    const guint8 *hdr;     /* the TCP header in the frame's bytes, when located */
+    guint      hdr_avail;  /* captured bytes from hdr on */
 } sf_input;
 
 static void
@@ -299,6 +312,7 @@ sf_input_from_tap(sf_input *in, const tcp_info_t *th)
     in->have_stream = TRUE;
     in->have_seg = TRUE;
     in->src_hash = sf_hash_address(&th->ip_src);
+    in->hlen = th->th_hlen;
 }
 
 static guint16
@@ -351,7 +365,8 @@ sf_find_ipv6_ext(const guint8 *b, guint o, guint *hdrlen)
  * the same ports (several TCP layers in one frame).  Sets in->incomplete when
  * the header is not fully there. */
 static gboolean
-sf_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, sf_input *in)
+sf_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, sf_input *in,
+          gboolean header_only)
 {
     for (GSList *l = pinfo->data_src; l != NULL; l = l->next) {
         tvbuff_t *t = get_data_source_tvb((const struct data_source *)l->data);
@@ -398,6 +413,12 @@ sf_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, sf_input *
                 continue;
             if (occurrence-- > 0)
                 continue;
+            in->hdr = b + o;
+            in->hdr_avail = len - o;
+            if (len - o >= 13)
+                in->hlen = (guint)(b[o + 12] >> 4) * 4;
+            if (header_only)
+                return TRUE;
             /* The IP layer gets at most what is left of the packet. */
             if (tvb_reported_length(t) >= (guint)(ip - b) &&
                 iplen > tvb_reported_length(t) - (guint)(ip - b))
@@ -465,6 +486,11 @@ sf_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, sf_input *
          * with the TCP header itself; the addresses are the IP layer's. */
         if (l != pinfo->data_src && b[0] == (sp >> 8) && b[1] == (sp & 0xff) &&
             b[2] == (dp >> 8) && b[3] == (dp & 0xff) && occurrence-- == 0) {
+            in->hdr = b;
+            in->hdr_avail = len;
+            in->hlen = (guint)(b[12] >> 4) * 4;
+            if (header_only)
+                return TRUE;
             in->src_hash = sf_hash_address(&pinfo->src);
             in->seg.sport = sp;
             in->seg.dport = dp;
@@ -495,6 +521,71 @@ sf_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, sf_input *
         }
     }
     return FALSE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The injector's marker (spec section 6)                                    */
+
+/* RFC 6994 experimental option: kind 253, length 8, ExID 0x5346 ("SF"),
+ * then the injector's 4-byte run id in network order. */
+#define SF_MARKER_KIND  253
+#define SF_MARKER_LEN   8
+#define SF_MARKER_EXID  0x5346
+
+/* Walks the option list of the TCP header at h (avail captured bytes from
+ * h on) and returns TRUE with the run id when it holds the marker.  The walk
+ * ends at EOL, at the end of the header or of the captured bytes, and at the
+ * first option whose length byte is missing, below 2 or runs past that end
+ * (RFC 9293 section 3.1: a malformed list cannot be parsed any further). */
+static gboolean
+sf_options_marker(const guint8 *h, guint avail, guint32 *run)
+{
+    if (h == NULL || avail < 20)
+        return FALSE;
+    guint hlen = (guint)(h[12] >> 4) * 4;
+    guint end = hlen < avail ? hlen : avail;
+    guint i = 20;
+    while (i < end) {
+        guint kind = h[i];
+        if (kind == 0)          /* End of Option List */
+            break;
+        if (kind == 1) {        /* No-Operation */
+            i++;
+            continue;
+        }
+        if (end - i < 2)
+            break;
+        guint olen = h[i + 1];
+        if (olen < 2 || olen > end - i)
+            break;
+        if (kind == SF_MARKER_KIND && olen == SF_MARKER_LEN && sf_get16(h + i + 2) == SF_MARKER_EXID) {
+            *run = sf_get32(h + i + 4);
+            return TRUE;
+        }
+        i += olen;
+    }
+    return FALSE;
+}
+
+/* The marker of one TCP layer, read from the frame's bytes on every
+ * dissection (so every pass agrees).  A header without options (the common
+ * case: data offset 5) costs one comparison; the header is located in the
+ * frame only when it has options. */
+static gboolean
+sf_marker_of(packet_info *pinfo, guint hlen, guint16 sport, guint16 dport, int occurrence,
+             const guint8 **hdr, guint *hdr_avail, guint32 *run)
+{
+    if (hlen <= 20)
+        return FALSE;
+    if (*hdr == NULL) {
+        sf_input tmp;
+        memset(&tmp, 0, sizeof(tmp));
+        if (!sf_locate(pinfo, sport, dport, occurrence, &tmp, TRUE) || tmp.hdr == NULL)
+            return FALSE;
+        *hdr = tmp.hdr;
+        *hdr_avail = tmp.hdr_avail;
+    }
+    return sf_options_marker(*hdr, *hdr_avail, run);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -544,6 +635,17 @@ sf_compute(packet_info *pinfo, sf_input *in, sf_rec *st)
 typedef struct sf_tap_rec {
     const lc_result *r;
     guint32 stream;
+    /* For the Flow Graph (only filled when the synfin tap has listeners). */
+    guint32 seq_rel, ack_rel;
+    gboolean has_ack_rel;
+    guint16 sport, dport;
+    guint32 len;
+    gboolean len_known;
+    /* The marker is looked up lazily by the listeners that want it. */
+    guint hlen;
+    int occurrence;
+    const guint8 *hdr;
+    guint hdr_avail;
 } sf_tap_rec;
 
 /* ------------------------------------------------------------------------ */
@@ -650,6 +752,17 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
 
         if (have_stream)
             sf_add_gen_uint(t, hf_stream, tvb, stream);
+        /* Present only on marked segments: the presence filter
+         * `synfin.injected` means "injected".  Looked for only when the
+         * tree is shown or a filter, column or colour rule names the fields. */
+        guint32 run = 0;
+        if ((proto_field_is_referenced(tree, hf_injected) ||
+             proto_field_is_referenced(tree, hf_injected_run)) &&
+            sf_marker_of(pinfo, in->hlen, in->sport, in->dport, in->occurrence,
+                         &in->hdr, &in->hdr_avail, &run)) {
+            sf_add_gen_bool(t, hf_injected, tvb, TRUE);
+            proto_item_set_generated(proto_tree_add_uint(t, hf_injected_run, tvb, 0, 0, run));
+        }
         if (fed) {
             sf_add_gen_uint(t, hf_role, tvb, lc_result_role(r));
             sf_add_gen_bool(t, hf_role_guessed, tvb, r->role_guessed);
@@ -754,10 +867,22 @@ done:
     if (want_col && have_label)
         col_append_lstr(pinfo->cinfo, COL_INFO, " [synfin: ", label, "]", COL_ADD_LSTR_TERMINATOR);
 
-    if (fed && have_stream) {
-        sf_tap_rec *tr = wmem_new(pinfo->pool, sf_tap_rec);
+    if (fed && have_stream && have_tap_listener(synfin_tap)) {
+        sf_tap_rec *tr = wmem_new0(pinfo->pool, sf_tap_rec);
         tr->r = r;
         tr->stream = stream;
+        tr->sport = in->seg.sport;
+        tr->dport = in->seg.dport;
+        tr->len = in->seg.len;
+        tr->len_known = in->seg.len_known ? TRUE : FALSE;
+        tr->hlen = in->hlen;
+        tr->occurrence = in->occurrence;
+        tr->hdr = in->hdr;
+        tr->hdr_avail = in->hdr_avail;
+        if (conn != NULL && in->have_seg) {
+            tr->seq_rel = lc_conn_rel_seq(&conn->c, &in->seg);
+            tr->has_ack_rel = lc_conn_rel_ack(&conn->c, &in->seg, &tr->ack_rel) ? TRUE : FALSE;
+        }
         tap_queue_packet(synfin_tap, pinfo, tr);
     }
 }
@@ -824,18 +949,21 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
         {
             sf_input in;
             memset(&in, 0, sizeof(in));
+            int occurrence = 0;
+            for (guint k = 0; k < i; k++)
+                if (layers[k].sport == ly->sport && layers[k].dport == ly->dport)
+                    occurrence++;
+            in.sport = ly->sport;
+            in.dport = ly->dport;
+            in.occurrence = occurrence;
             if (th != NULL) {
                 sf_input_from_tap(&in, th);
             } else {
-                int occurrence = 0;
-                for (guint k = 0; k < i; k++)
-                    if (layers[k].sport == ly->sport && layers[k].dport == ly->dport)
-                        occurrence++;
                 /* No record: taps are off on this pass, or TCP stopped before
                  * its tap point (header cut, bogus header length, exception).
                  * Read what the frame has; when that is not enough to follow
                  * the segment, the header counts as incomplete. */
-                if (!sf_locate(pinfo, ly->sport, ly->dport, occurrence, &in)) {
+                if (!sf_locate(pinfo, ly->sport, ly->dport, occurrence, &in, FALSE)) {
                     in.incomplete = TRUE;
                     in.seg.len = 0;
                     in.seg.len_known = false;
@@ -963,6 +1091,55 @@ st_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const
 }
 
 /* ------------------------------------------------------------------------ */
+/* Flow Graph: Statistics > Flow Graph "synfin", tshark -z flow,synfin,...   */
+
+#ifdef SYNFIN_HAVE_SEQ_ANALYSIS
+/* One arrow per annotated segment: the synfin label on the arrow (with the
+ * payload length when there is one), both states after the segment, the
+ * relative numbers and the marker in the comment. */
+static tap_packet_status
+sf_flow_packet(void *ptr, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+               tap_flags_t flags _U_)
+{
+    seq_analysis_info_t *sainfo = (seq_analysis_info_t *)ptr;
+    const sf_tap_rec *tr = (const sf_tap_rec *)data;
+    const lc_result *r = tr->r;
+    char label[64];
+    char ack[32] = "";
+    char mark[40] = "";
+
+    seq_analysis_item_t *sai = sequence_analysis_create_sai_with_addresses(pinfo, sainfo);
+    if (sai == NULL)
+        return TAP_PACKET_DONT_REDRAW;
+    sai->frame_number = pinfo->num;
+    sai->port_src = tr->sport;
+    sai->port_dst = tr->dport;
+
+    lc_result_label(r, label, sizeof(label));
+    if (tr->len_known && tr->len > 0)
+        sai->frame_label = g_strdup_printf("%s len=%u", label, tr->len);
+    else
+        sai->frame_label = g_strdup(label);
+
+    if (tr->has_ack_rel)
+        g_snprintf(ack, sizeof(ack), " ack=%u", tr->ack_rel);
+    const guint8 *hdr = tr->hdr;
+    guint avail = tr->hdr_avail;
+    guint32 run = 0;
+    if (sf_marker_of(pinfo, tr->hlen, tr->sport, tr->dport, tr->occurrence, &hdr, &avail, &run))
+        g_snprintf(mark, sizeof(mark), " injected run=0x%08x", run);
+    sai->comment = g_strdup_printf("client %s, server %s; seq=%u%s%s",
+                                   lc_state_name(r->state_client), lc_state_name(r->state_server),
+                                   tr->seq_rel, ack, mark);
+    sai->line_style = 1;
+    sai->conv_num = (guint16)tr->stream;
+    sai->display = TRUE;
+    g_queue_push_tail(sainfo->items, sai);
+    return TAP_PACKET_REDRAW;
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
 /* Registration                                                              */
 
 void
@@ -1024,6 +1201,11 @@ proto_register_synfin(void)
             HFILL } },
         { &hf_conn_history, { "History (Zeek)", "synfin.conn.history", FT_STRING, BASE_NONE, NULL, 0x0,
             "Zeek-style history letters as of this segment (upper case: originator)", HFILL } },
+        { &hf_injected, { "Injected by synfin-inject", "synfin.injected", FT_BOOLEAN, BASE_NONE, NULL,
+            0x0, "The segment carries the injector's marker (TCP option 253, ExID 0x5346); "
+            "present only on marked segments", HFILL } },
+        { &hf_injected_run, { "Injector run id", "synfin.injected.run", FT_UINT32, BASE_HEX, NULL, 0x0,
+            "Run id from the injector's marker", HFILL } },
 
     };
     static gint *ett[] = { &ett_synfin };
@@ -1074,6 +1256,10 @@ proto_register_synfin(void)
         "Append \" [synfin: LABEL]\" to the Info column of every TCP segment", &pref_info_column);
 
     synfin_tap = register_tap("synfin");
+#ifdef SYNFIN_HAVE_SEQ_ANALYSIS
+    /* Listens to the "synfin" tap (the protocol's filter name). */
+    register_seq_analysis("synfin", "TCP lifecycle (synfin)", proto_synfin, NULL, 0, sf_flow_packet);
+#endif
 
     sf_overflow = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     register_init_routine(sf_init);

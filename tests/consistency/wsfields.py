@@ -24,7 +24,8 @@ synfin.state.server synfin.seq.rel synfin.ack.rel synfin.seq.delta
 synfin.ack.delta synfin.ack.expected synfin.ack.ok synfin.ack.frame
 synfin.isn.client synfin.isn.server synfin.syn_frame synfin.synack_frame
 synfin.fin_frame synfin.handshake.rtt synfin.handshake.time
-synfin.teardown.initiator synfin.conn.state synfin.conn.history
+synfin.teardown.initiator synfin.injected synfin.injected.run
+synfin.conn.state synfin.conn.history
 """.split()
 
 # Field separator and occurrence aggregator for -T fields; neither occurs in

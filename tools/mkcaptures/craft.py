@@ -29,20 +29,20 @@ class Flow:
         self.port = {"a": aport, "b": bport}
         self.ident = 0
 
-    def packet(self, frm, seq, ack, flags, payload=b""):
+    def packet(self, frm, seq, ack, flags, payload=b"", options=b""):
         """The IP packet of one segment from `frm` ('a' or 'b')."""
         to = "b" if frm == "a" else "a"
         src, dst = self.addr[frm], self.addr[to]
         seg = tcp_header(src, dst, self.port[frm], self.port[to], seq, ack, flags,
-                         payload, v6=self.v6)
+                         payload, options=options, v6=self.v6)
         if self.v6:
             return ipv6_packet(src, dst, 6, seg)
         self.ident += 1
         return ipv4_packet(src, dst, 6, seg, ident=self.ident)
 
-    def send(self, frm, seq, ack, flags, payload=b""):
-        pkt = self.packet(frm, seq, ack, flags, payload)
-        self.w.frame(pkt, frm, self.v6, self.vlan)
+    def send(self, frm, seq, ack, flags, payload=b"", options=b"", caplen=None):
+        pkt = self.packet(frm, seq, ack, flags, payload, options)
+        self.w.frame(pkt, frm, self.v6, self.vlan, caplen)
         return pkt
 
 
@@ -51,9 +51,9 @@ class Writer(PcapWriter):
         super().__init__(path)
         self.t = T0
 
-    def frame(self, pkt, frm, v6=False, vlan=None):
+    def frame(self, pkt, frm, v6=False, vlan=None, caplen=None):
         src, dst = (MAC_A, MAC_B) if frm == "a" else (MAC_B, MAC_A)
-        self.write(self.t, ether(pkt, 0x86DD if v6 else 0x0800, src, dst, vlan))
+        self.write(self.t, ether(pkt, 0x86DD if v6 else 0x0800, src, dst, vlan), caplen)
         self.t += STEP
 
 
@@ -188,6 +188,55 @@ def bad_flags(w):
     h.send("a", 3001, 6001, FIN | SYN | RST | PSH | ACK | URG | ECE | CWR | AE)
 
 
+# The injector's marker (spec section 6): RFC 6994 experimental option,
+# kind 253, length 8, ExID 0x5346, 4-byte run id.
+MARKER_RUN = 0x0A1B2C3D
+
+
+def marker(run=MARKER_RUN, exid=0x5346, length=8):
+    return struct.pack("!BBHI", 253, length, exid, run)[:length] if length <= 8 else \
+        struct.pack("!BBHI", 253, length, exid, run) + b"\0" * (length - 8)
+
+
+def injected_marker(w):
+    """The injector's marker on the client's segments (stream 0, run id
+    0x0A1B2C3D; the server's segments carry none or other options), options
+    lists that must not count as the marker (stream 1) and two that must,
+    and an IPv6 SYN with the marker (stream 2).  captures/README.md lists
+    what each frame's options are."""
+    m = marker()
+    mss = bytes.fromhex("020405b4")
+    ts = bytes.fromhex("0101080a0000000100000002")
+    f = Flow(w, "192.0.2.1", "192.0.2.2", 40060, 80)
+    f.send("a", 1000, 0, SYN, options=mss + m)                          # 1  marker after MSS
+    f.send("b", 5000, 1001, SYN | ACK, options=mss)                     # 2  no marker
+    f.send("a", 1001, 5001, ACK, options=m)                             # 3  marker alone
+    f.send("a", 1001, 5001, PSH | ACK, b"hello\n", options=b"\x01\x01" + m)  # 4  after NOPs
+    f.send("b", 5001, 1007, ACK, options=ts)                            # 5  timestamps only
+    f.send("a", 1007, 5001, FIN | ACK, options=m)                       # 6
+    f.send("b", 5001, 1008, FIN | ACK)                                  # 7  no options
+    f.send("a", 1008, 5002, ACK, options=m)                             # 8
+    g = Flow(w, "192.0.2.1", "192.0.2.2", 40061, 80)
+    g.send("a", 2000, 0, SYN, options=marker(exid=0x1234))              # 9  other ExID
+    g.send("b", 6000, 2001, SYN | ACK)                                  # 10
+    g.send("a", 2001, 6001, ACK, options=marker(length=10))             # 11 length 10
+    g.send("a", 2001, 6001, PSH | ACK, b"b1", options=marker(length=6))  # 12 length 6
+    g.send("a", 2003, 6001, PSH | ACK, b"b2", options=b"\x02\x00" + m)  # 13 length-0 option first
+    g.send("a", 2005, 6001, PSH | ACK, b"b3", options=m[:4])            # 14 marker runs past the header
+    g.send("a", 2007, 6001, PSH | ACK, b"b4", options=b"\0\0\0\0" + m)  # 15 after EOL
+    g.send("a", 2009, 6001, PSH | ACK, b"b5",
+           options=marker(0xDEADBEEF, exid=0x1234) + marker(0xDEADBEEF))  # 16 second kind-253 option
+    g.send("a", 2011, 6001, PSH | ACK, b"b6",
+           options=bytes.fromhex("4c0300") + marker(0x01020304))        # 17 after a 3-byte option
+    g.send("a", 2013, 6001, PSH | ACK, b"b7", options=b"\x01\x01\x01\xfd")  # 18 kind without length
+    g.send("a", 2015, 6001, PSH | ACK, b"b8", options=b"\x01\x01" + m,
+           caplen=14 + 20 + 20 + 6)                                     # 19 capture cut in the marker
+    g.send("a", 2017, 6001, PSH | ACK, b"b9", options=b"\xfd\x01" + m[2:])  # 20 length 1
+    h = Flow(w, "2001:db8::1", "2001:db8::2", 40062, 80, v6=True)
+    h.send("a", 3000, 0, SYN, options=m)                                # 21 IPv6, marker
+    h.send("b", 0, 3001, RST | ACK)                                     # 22
+
+
 CAPTURES = {
     "sim-open": sim_open,
     "sim-close": sim_close,
@@ -197,6 +246,7 @@ CAPTURES = {
     "tunnel-gtp": tunnel_gtp,
     "dup-ack-fin-retrans": dup_ack_fin_retrans,
     "bad-flags": bad_flags,
+    "injected-marker": injected_marker,
 }
 
 
