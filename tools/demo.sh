@@ -8,6 +8,8 @@
 #   tools/demo.sh --gui|--no-gui  force the Wireshark window on or off
 #                               (default: on when $DISPLAY is set)
 #   tools/demo.sh FILE.pcap     synfin's annotations of a capture file
+#   --build-dir DIR             use the tree already built in DIR (no
+#                               configure, no build; the tests use this)
 #
 # What the live demo does, step by step (every step says so as it runs):
 #  1. tools/setup.sh installs what is missing (Debian packages), and lets the
@@ -37,13 +39,17 @@ cd "$root"
 say() { printf '\ndemo: %s\n' "$*"; }
 die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
 
-mode=netns gui=auto capture_file=
+mode=netns gui=auto capture_file= build_dir=
 while [ $# -gt 0 ]; do
     case "$1" in
         --loopback) mode=loopback ;;
+        --build-dir)
+            [ $# -ge 2 ] || die "--build-dir needs a folder"
+            build_dir=$(cd "$2" 2>/dev/null && pwd) || die "no such build folder: $2"
+            shift ;;
         --gui) gui=yes ;;
         --no-gui) gui=no ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) die "unknown option $1 (see --help)" ;;
         *) capture_file=$1 ;;
     esac
@@ -52,16 +58,22 @@ done
 
 "$root/tools/setup.sh"
 
-say "building (build/)"
-cmake -S "$root" -B "$root/build" -G Ninja >/dev/null
-cmake --build "$root/build" >/dev/null
-so=$root/build/plugin/synfin.so
-inject=$root/build/injector/synfin-inject
-echo_server=$root/build/injector/tests-injector/synfin-echo-server
-[ -r "$so" ] || die "$so was not built"
+if [ -z "$build_dir" ]; then
+    build_dir=$root/build
+    say "building ($build_dir)"
+    cmake -S "$root" -B "$build_dir" -G Ninja >/dev/null
+    cmake --build "$build_dir" >/dev/null
+fi
+so=$build_dir/plugin/synfin.so
+inject=$build_dir/injector/synfin-inject
+echo_server=$build_dir/injector/tests-injector/synfin-echo-server
+for f in "$so" "$inject" "$echo_server"; do
+    [ -r "$f" ] || die "$f was not built"
+done
 
 . "$root/tests/lib/wsenv.sh"
 ws_setup "$so"
+say "throw-away HOME for uid 65534: $WS_HOME"
 # The Lua scripts and the profile where Wireshark looks for a user's own.
 mkdir -p "$WS_HOME/.local/lib/wireshark/plugins/synfin" "$WS_HOME/.config/wireshark/profiles"
 cp "$root"/lua/*.lua "$WS_HOME/.local/lib/wireshark/plugins/synfin/"

@@ -21,13 +21,14 @@ out=$(mktemp -d /tmp/synfin-shots.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 common=("$build/plugin/synfin.so" "$build/plugin/profile/cmake_install.cmake" "$profile_dir" "$root")
 
-SYNFIN_GUI_SHOT="$out/live.png" flock /tmp/synfin-netfilter.lock \
+# (gui_smoke.sh takes the netfilter lock itself around the injector run.)
+SYNFIN_GUI_SHOT="$out/live.png" \
     bash "$root/tests/gui/gui_smoke.sh" live "$out" "${common[@]}" \
         "$build/injector/synfin-inject" "$build/injector/tests-injector/synfin-echo-server"
-SYNFIN_GUI_SHOT="$out/ladder.png" bash "$root/tests/gui/gui_smoke.sh" ladder "$out" "${common[@]}"
+SYNFIN_GUI_SHOT="$out/ladder-window.png" bash "$root/tests/gui/gui_smoke.sh" ladder "$out" "${common[@]}"
 
 mkdir -p "$root/docs/img"
 # The packet list only (menu, toolbar, filter bar, list: the top 300 px).
 convert "$out/live.png" -crop 1280x300+0+0 +repage -strip -colors 64 "PNG8:$root/docs/img/live-capture.png"
-convert "$out/ladder.png" -strip -colors 32 "PNG8:$root/docs/img/ladder.png"
+convert "$out/ladder-window.png" -strip -colors 32 "PNG8:$root/docs/img/ladder.png"
 ls -l "$root/docs/img/live-capture.png" "$root/docs/img/ladder.png"
