@@ -30,6 +30,9 @@ import threading
 import grp
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import wsenv  # noqa: E402
+
 SKIP = 77
 CONNS = 3
 try:
@@ -54,19 +57,8 @@ def skip(msg):
 
 
 def ws_cmd(args):
-    """Like tests/lib/wsenv.sh ws_run, plus the capture capabilities."""
-    home = os.environ["WS_HOME"]
-    envs = ["HOME=" + home, "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "TZ=UTC",
-            "WIRESHARK_EXTCAP_DIR=" + os.path.join(home, "no-extcap")]
-    pre = os.environ.get("WS_PRELOAD", "")
-    if pre:
-        envs += ["LD_PRELOAD=" + pre,
-                 "ASAN_OPTIONS=" + os.environ.get("SYNFIN_WS_ASAN_OPTIONS",
-                     "detect_leaks=0:exitcode=66:abort_on_error=0:allocator_may_return_null=1"),
-                 "UBSAN_OPTIONS=" + os.environ.get("SYNFIN_WS_UBSAN_OPTIONS",
-                     "halt_on_error=1:print_stacktrace=1:exitcode=66")]
-    return (["setpriv", "--reuid=65534", "--regid=65534"] + CAPS
-            + ["env", "-i"] + envs + args)
+    """wsenv.ws_cmd with this test's capture rights."""
+    return wsenv.ws_cmd(args, CAPS)
 
 
 def start(args):
