@@ -140,6 +140,12 @@ cleanup() {
     fi
     sleep 0.2
     for p in "${pids[@]}"; do kill_tree KILL "$p"; wait "$p" 2>/dev/null; done
+    # Wireshark's capture file: dumpcap (file capabilities) ignores TMPDIR
+    # and writes to /tmp; Wireshark removes it only when it quits normally.
+    if [ -r "$WS_TMP/wireshark.log" ]; then
+        sed -n 's/.*Capture MESSAGE.*File: "\(\/tmp\/wireshark_[^"]*\)".*/\1/p' "$WS_TMP/wireshark.log" |
+            while read -r f; do rm -f "$f"; done
+    fi
     # Loopback: a guard a killed injector left (namespaces took theirs along).
     [ -z "$made_ns" ] && "$inject" --cleanup >/dev/null 2>&1
     ws_cleanup                           # the HOME, with the capture and temp files
@@ -195,7 +201,6 @@ if [ "$gui" = auto ]; then
 fi
 if [ "$gui" = yes ]; then
     [ -n "${DISPLAY:-}" ] || die "--gui needs a display (\$DISPLAY is not set)"
-    # TMPDIR: Wireshark's own capture file lands in the HOME, removed at exit.
     xenv="DISPLAY=$DISPLAY XDG_RUNTIME_DIR=$WS_HOME/xdg TMPDIR=$WS_TMP"
     mkdir -p -m 700 "$WS_HOME/xdg" && chown 65534:65534 "$WS_HOME/xdg"
     if [ -r "${XAUTHORITY:-$HOME/.Xauthority}" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """demo_test.py - the README's first command, tools/demo.sh, end to end.
 
-usage: demo_test.py REPO BUILD_DIR netns|loopback|sigint
+usage: demo_test.py REPO BUILD_DIR netns|loopback|sigint|gui
 
 Runs `tools/demo.sh --no-gui --build-dir BUILD_DIR` (plus `--loopback` in
 that mode) as root, the way a user runs it, and checks what it prints and
@@ -15,6 +15,12 @@ what it leaves:
   sigint           Ctrl-C (SIGINT to the demo's whole process group, as a
                    terminal sends it) while the live capture is starting:
                    exit status 130 and the same clean-up.
+  gui              --gui on a virtual display (Xvfb): the same printouts,
+                   and the real Wireshark window "Capturing from sfdemo-c"
+                   with the synfin profile shows the injected highlight
+                   (exact pixel colour of the profile's rule) and prints no
+                   warning; then Ctrl-C ends the demo (exit status 130) and
+                   Wireshark's capture file in /tmp is removed too.
 
 After every run: no demo namespace, no process of the demo (tshark, dumpcap,
 the echo server, the injector), its throw-away HOME removed, and on the host
@@ -61,6 +67,10 @@ TAIL_SPLIT = [("S>C", "ACK 2/4", "FIN_WAIT_2", "CLOSE_WAIT", 0, False),
               ("S>C", "FIN 3/4", "TIME_WAIT", "LAST_ACK", 0, False)]
 TAIL_END = [(C, "ACK 4/4", "TIME_WAIT", "CLOSED", 0, False)]
 NAMESPACES = ("synfin-demo-cli", "synfin-demo-srv")
+INJECTED_RGB = "rgb(200,0,200)"   # plugin/profile/synfin/colorfilters, 51400/257
+ROW_PX = 10000                    # a 1280-px packet-list row is about 20,000 px
+BAD_STDERR = re.compile(r"WARNING|CRITICAL|Could not compile|No such preference|Dissector bug|"
+                        r"AddressSanitizer|runtime error|Lua: Error")
 
 failures = 0
 
@@ -117,21 +127,90 @@ def leftovers(home):
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if (home and home in cmd) or "synfin-demo" in cmd or \
-                ("synfin-echo-server" in cmd and "--count 1" in cmd):
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                environ = f.read().split(b"\0")
+        except OSError:
+            environ = []
+        if (home and (home in cmd or ("HOME=" + home).encode() in environ)) or \
+                "synfin-demo" in cmd or ("synfin-echo-server" in cmd and "--count 1" in cmd):
             left.append("process %s: %s" % (pid, cmd.strip()))
     return left
 
 
-def run_demo(repo, build, mode):
-    args = [os.path.join(repo, "tools", "demo.sh"), "--no-gui", "--build-dir", build]
+def start_xvfb():
+    """Xvfb on a free display (above the ones tests/gui uses); (process, ":N")."""
+    for n in range(190, 230):
+        if os.path.exists("/tmp/.X%d-lock" % n) or os.path.exists("/tmp/.X11-unix/X%d" % n):
+            continue
+        x = subprocess.Popen(["Xvfb", ":%d" % n, "-screen", "0", "1280x800x24", "-nolisten", "tcp",
+                              "-noreset"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if subprocess.run(["xdotool", "getdisplaygeometry"], env=dict(os.environ, DISPLAY=":%d" % n),
+                              capture_output=True).returncode == 0:
+                return x, ":%d" % n
+            if x.poll() is not None:
+                break
+            time.sleep(0.05)
+        x.kill()
+        x.wait()
+    raise SystemExit("FAIL: no Xvfb display could be started")
+
+
+def injected_pixels(display):
+    env = dict(os.environ, DISPLAY=display)
+    shot = subprocess.run(["import", "-window", "root", "png:-"], env=env, capture_output=True).stdout
+    r = subprocess.run(["convert", "png:-", "-fill", "black", "+opaque", INJECTED_RGB, "-fill", "white",
+                        "-opaque", INJECTED_RGB, "-format", "%[fx:round(mean*w*h)]", "info:"],
+                       input=shot, capture_output=True)
+    try:
+        return int(r.stdout.decode().strip() or "0")
+    except ValueError:
+        return 0
+
+
+def check_window(display, home):
+    """The demo's Wireshark window, while the demo waits for it to be closed.
+    Returns the capture file Wireshark's dumpcap writes (to check its removal)."""
+    env = dict(os.environ, DISPLAY=display)
+    r = subprocess.run(["timeout", "30", "xdotool", "search", "--sync", "--onlyvisible", "--name",
+                        "^Capturing from sfdemo-c"], env=env, capture_output=True, text=True)
+    if not r.stdout.strip():
+        fail("no Wireshark window 'Capturing from sfdemo-c' within 30 s")
+    else:
+        subprocess.run(["xdotool", "mousemove", "1279", "799"], env=env)
+        n = 0
+        for _ in range(60):
+            n = injected_pixels(display)
+            if n >= 3 * ROW_PX:
+                break
+            time.sleep(0.3)
+        if n < 3 * ROW_PX:
+            fail("the injected highlight %s shows on %d pixels, want the rows of the injector's "
+                 "segments (at least %d)" % (INJECTED_RGB, n, 3 * ROW_PX))
+        else:
+            print("ok: Wireshark window shows the injected highlight (%d pixels)" % n)
+    log = os.path.join(home or "/nonexistent", "tmp", "wireshark.log")
+    text = open(log, errors="replace").read() if os.path.exists(log) else ""
+    bad = [l for l in text.splitlines() if BAD_STDERR.search(l)]
+    if bad:
+        fail("Wireshark printed warnings:\n    " + "\n    ".join(bad))
+    m = re.search(r'Capture MESSAGE.*File: "(/tmp/wireshark_[^"]*)"', text)
+    return m.group(1) if m else None
+
+
+def run_demo(repo, build, mode, display=None):
+    args = [os.path.join(repo, "tools", "demo.sh"), "--build-dir", build]
+    args.append("--gui" if mode == "gui" else "--no-gui")
     if mode == "loopback":
         args.append("--loopback")
     env = dict(os.environ)
     env.pop("DISPLAY", None)
+    if display:
+        env["DISPLAY"] = display
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          env=env, start_new_session=True)
-    lines, home, interrupted = [], None, False
+    lines, home, interrupted, capfile = [], None, False, None
     deadline = time.time() + 150
     for line in p.stdout:
         lines.append(line.rstrip("\n"))
@@ -141,12 +220,16 @@ def run_demo(repo, build, mode):
         if mode == "sigint" and not interrupted and line.startswith("demo: live capture:"):
             os.killpg(p.pid, signal.SIGINT)
             interrupted = True
+        if mode == "gui" and not interrupted and line.startswith("demo: Wireshark is still open"):
+            capfile = check_window(display, home)
+            os.killpg(p.pid, signal.SIGINT)
+            interrupted = True
         if time.time() > deadline:
             os.killpg(p.pid, signal.SIGKILL)
             fail("the demo did not end within 150 s")
             break
     rc = p.wait()
-    return rc, lines, home, interrupted
+    return rc, lines, home, interrupted, capfile
 
 
 def parse(lines):
@@ -185,7 +268,7 @@ def parse(lines):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in ("netns", "loopback", "sigint"):
+    if len(sys.argv) != 4 or sys.argv[3] not in ("netns", "loopback", "sigint", "gui"):
         print(__doc__)
         return 2
     if os.geteuid() != 0:
@@ -193,21 +276,35 @@ def main():
         return SKIP
     repo, build, mode = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
     before = host_rules()
-    rc, lines, home, interrupted = run_demo(repo, build, mode)
+    xvfb = display = None
+    if mode == "gui":
+        xvfb, display = start_xvfb()
+    try:
+        rc, lines, home, interrupted, capfile = run_demo(repo, build, mode, display)
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait()
     print("\n".join("  | " + l for l in lines))
     if home is None:
         fail("the demo did not say where its HOME is")
 
-    if mode == "sigint":
+    if mode in ("sigint", "gui"):
         if not interrupted:
-            fail("the demo never reached the live capture step")
+            fail("the demo never reached the step to interrupt")
         if rc != 130:
             fail("exit status %d after Ctrl-C, want 130" % rc)
         if not any("cleaned up after exit status 130" in l for l in lines):
             fail("the demo did not say that it cleaned up")
-    else:
-        if rc != 0:
-            fail("demo exit status %d" % rc)
+    if mode == "gui":
+        if capfile is None:
+            fail("Wireshark's log names no capture file")
+        elif os.path.exists(capfile):
+            fail("Wireshark's capture file is left: " + capfile)
+            os.unlink(capfile)
+    elif rc != 0 and mode != "sigint":
+        fail("demo exit status %d" % rc)
+    if mode in ("netns", "loopback", "gui"):
         inj, live, ladder, head, marks_ok = parse(lines)
         check_story("synfin-inject's printout", inj)
         check_story("the live tshark table", live)
