@@ -22,9 +22,11 @@
 #  4. Creates two network namespaces joined by a veth pair: the server side
 #     198.51.100.1 and the client side 198.51.100.2 (a documentation range).
 #  5. Starts the echo server (a real kernel TCP server) in the server
-#     namespace, and a live capture in the client namespace: tshark prints
-#     each segment with its synfin label and both states as it arrives;
-#     with a display, Wireshark opens too, with the synfin profile.
+#     namespace, and a live capture in the client namespace: tshark
+#     annotates each segment with its synfin label and both states as it
+#     arrives (printed after the injector's own ladder, so the two do not
+#     interleave); with a display, Wireshark opens too, with the synfin
+#     profile, and shows the segments live.
 #  6. Runs synfin-inject in the client namespace: handshake, a request, the
 #     echoed reply, the four-way teardown; it prints its own ladder.
 #  7. Stops the capture and prints the ladder diagram of the connection
@@ -49,7 +51,7 @@ while [ $# -gt 0 ]; do
             shift ;;
         --gui) gui=yes ;;
         --no-gui) gui=no ;;
-        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) die "unknown option $1 (see --help)" ;;
         *) capture_file=$1 ;;
     esac
@@ -190,7 +192,9 @@ ws_run tshark -n -C synfin -i "$iface" -f "tcp port $port" -l -w "$WS_TMP/live.p
     -o "gui.column.format:$cols" -T fields "${fields[@]}" >"$WS_TMP/live.fifo" 2>"$WS_TMP/tshark.err" &
 pid_tshark=$!
 pids+=($pid_tshark)
-table <"$WS_TMP/live.fifo" &
+# The live lines are kept until the injector has printed its own ladder, so
+# that the two printouts do not interleave on the terminal.
+table <"$WS_TMP/live.fifo" >"$WS_TMP/live.txt" &
 pid_table=$!
 pids+=($pid_table)
 for _ in $(seq 100); do grep -q 'Capturing on' "$WS_TMP/tshark.err" 2>/dev/null && break; sleep 0.1; done
@@ -226,6 +230,9 @@ sleep 1   # the last segments reach the capture
 pkill -INT -P "$pid_tshark" || true
 wait "$pid_tshark" 2>/dev/null || true
 wait "$pid_table" 2>/dev/null || true
+
+say "the live capture: tshark -C synfin annotated each segment as it arrived (* = synfin.injected):"
+cat "$WS_TMP/live.txt"
 
 say "the ladder of the captured connection (tshark -X lua_script:synfin_ladder.lua -X lua_script1:0):"
 ws_run tshark -q -r "$WS_TMP/live.pcapng" -X "lua_script:$WS_HOME/.local/lib/wireshark/plugins/synfin/synfin_ladder.lua" \

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """demo_test.py - the README's first command, tools/demo.sh, end to end.
 
-usage: demo_test.py REPO BUILD_DIR netns|loopback|sigint|gui
+usage: demo_test.py REPO BUILD_DIR netns|loopback|sigint|gui|file
 
 Runs `tools/demo.sh --no-gui --build-dir BUILD_DIR` (plus `--loopback` in
 that mode) as root, the way a user runs it, and checks what it prints and
@@ -15,6 +15,10 @@ what it leaves:
   sigint           Ctrl-C (SIGINT to the demo's whole process group, as a
                    terminal sends it) while the live capture is starting:
                    exit status 130 and the same clean-up.
+  file             `tools/demo.sh captures/open-close-4seg.pcap`: one row per
+                   frame with the direction, length, label, both states and
+                   relative seq/ack of the capture's hand-written expected
+                   annotations (captures/open-close-4seg.expected.tsv).
   gui              --gui on a virtual display (Xvfb): the same printouts,
                    and the real Wireshark window "Capturing from sfdemo-c"
                    with the synfin profile shows the injected highlight
@@ -202,11 +206,41 @@ def check_window(display, home):
     return m.group(1) if m else None
 
 
+STATE_NAMES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+               "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]
+FILE_CAPTURE = "open-close-4seg"
+
+
+def check_file_mode(repo, lines):
+    """The file mode's table against the capture's hand-written annotations."""
+    exp = os.path.join(repo, "captures", FILE_CAPTURE + ".expected.tsv")
+    rows = [l.rstrip("\n").split("\t") for l in open(exp)]
+    want = []
+    for r in rows[1:]:
+        d = dict(zip(rows[0], r))
+        want.append((d["frame.number"], "C>S" if d["synfin.role"] == "1" else "S>C", d["synfin.label"],
+                     STATE_NAMES[int(d["synfin.state.client"])], STATE_NAMES[int(d["synfin.state.server"])],
+                     d["synfin.seq.rel"], d["synfin.ack.rel"]))
+    row_re = re.compile(r"^(\d+)\s+\d+\.\d+ (C>S|S>C)\s+\S+\s+\d+\s+(.+?)\s{2,}(\S+)\s+(\S+)\s+(\d+)"
+                        r"(?:\s+(\d+))?")
+    got = []
+    for line in lines:
+        m = row_re.match(line)
+        if m:
+            got.append(tuple(m.group(i) or "" for i in range(1, 8)))
+    if got != want:
+        fail("file mode rows differ from %s:\n  got  %s\n  want %s" % (exp, got, want))
+    else:
+        print("ok: file mode: %d frames as in %s" % (len(got), os.path.basename(exp)))
+
+
 def run_demo(repo, build, mode, display=None):
     args = [os.path.join(repo, "tools", "demo.sh"), "--build-dir", build]
     args.append("--gui" if mode == "gui" else "--no-gui")
     if mode == "loopback":
         args.append("--loopback")
+    if mode == "file":
+        args.append(os.path.join(repo, "captures", FILE_CAPTURE + ".pcap"))
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     if display:
@@ -271,7 +305,7 @@ def parse(lines):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in ("netns", "loopback", "sigint", "gui"):
+    if len(sys.argv) != 4 or sys.argv[3] not in ("netns", "loopback", "sigint", "gui", "file"):
         print(__doc__)
         return 2
     if os.geteuid() != 0:
@@ -307,6 +341,8 @@ def main():
             os.unlink(capfile)
     elif rc != 0 and mode != "sigint":
         fail("demo exit status %d" % rc)
+    if mode == "file":
+        check_file_mode(repo, lines)
     if mode in ("netns", "loopback", "gui"):
         inj, live, ladder, head, marks_ok = parse(lines)
         check_story("synfin-inject's printout", inj)
