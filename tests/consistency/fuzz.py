@@ -7,8 +7,9 @@ mutated deterministically with editcap:
     Ethernet header) or -o 34 (keep Ethernet + IPv4, so the damage lands
     mostly in TCP headers and payload),
   - truncation of every packet (-s N) inside or just after the TCP header.
-Each variant goes through tshark with the plugin twice: `-T fields -e
-synfin.label` and `-V` (full tree). A crash (signal or sanitizer exit), a
+Each variant goes through tshark with the plugin: `-T fields -e
+synfin.label`, `-V` (full tree, which also reads the injector's marker) and,
+when the plugin has the native Flow Graph, `-q -z flow,synfin,network`. A crash (signal or sanitizer exit), a
 "Dissector bug"/DISSECTOR_ASSERT naming synfin, a synfin warning/critical
 log line or a sanitizer report fails the test; the variant is kept in
 --keep-dir with the command that reproduces it.
@@ -92,6 +93,10 @@ def main():
 
     failed = 0
     start = time.monotonic()
+    # Builds with the native Flow Graph (plugin/CMakeLists.txt) also get -z flow,synfin.
+    zhelp = W.ws_run(["tshark", "-z", "help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    flow = any(l.strip() == "flow,synfin" for l in zhelp.splitlines())
+    print("flow graph listener: %s" % ("checked" if flow else "not built"))
     for name, edit in [("original", None)] + variants(args.seeds):
         path = corpus
         if edit is not None:
@@ -107,6 +112,9 @@ def main():
         run_checked(["tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.number",
                      "-e", "synfin.label"], "fields", problems)
         run_checked(["tshark", "-n", "-r", path, "-V"], "-V", problems)
+        if flow:
+            # The Flow Graph listener reads the marker from the frame's bytes too.
+            run_checked(["tshark", "-n", "-q", "-r", path, "-z", "flow,synfin,network"], "flow", problems)
         if problems:
             failed += 1
             W.fail("variant %s (editcap %s)" % (name, " ".join(edit or ["(none)"])))
