@@ -53,6 +53,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from expected import read_expected, state_name  # noqa: E402
+
 SKIP = 77
 E, C = "ESTABLISHED", "C>S"
 # (direction, label, client state, server state, payload length or None, optional)
@@ -206,21 +209,15 @@ def check_window(display, home):
     return m.group(1) if m else None
 
 
-STATE_NAMES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-               "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]
 FILE_CAPTURE = "open-close-4seg"
 
 
 def check_file_mode(repo, lines):
     """The file mode's table against the capture's hand-written annotations."""
     exp = os.path.join(repo, "captures", FILE_CAPTURE + ".expected.tsv")
-    rows = [l.rstrip("\n").split("\t") for l in open(exp)]
-    want = []
-    for r in rows[1:]:
-        d = dict(zip(rows[0], r))
-        want.append((d["frame.number"], "C>S" if d["synfin.role"] == "1" else "S>C", d["synfin.label"],
-                     STATE_NAMES[int(d["synfin.state.client"])], STATE_NAMES[int(d["synfin.state.server"])],
-                     d["synfin.seq.rel"], d["synfin.ack.rel"]))
+    want = [(d["frame.number"], "C>S" if d["synfin.role"] == "1" else "S>C", d["synfin.label"],
+             state_name(d, "synfin.state.client"), state_name(d, "synfin.state.server"),
+             d["synfin.seq.rel"], d["synfin.ack.rel"]) for d in read_expected(exp)]
     row_re = re.compile(r"^(\d+)\s+\d+\.\d+ (C>S|S>C)\s+\S+\s+\d+\s+(.+?)\s{2,}(\S+)\s+(\S+)\s+(\d+)"
                         r"(?:\s+(\d+))?")
     got = []

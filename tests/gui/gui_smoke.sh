@@ -193,18 +193,14 @@ check_stderr() {
 # expected_rows CAPTURE FIRST LAST: "label<TAB>client<TAB>server" per frame
 # (states as names; empty when the file has no state columns).
 expected_rows() {
-    /usr/bin/python3 - "$REPO/captures/$1.expected.tsv" "$2" "$3" <<'PY'
+    /usr/bin/python3 - "$REPO/captures/$1.expected.tsv" "$2" "$3" "$REPO/tests/lib" <<'PY'
 import sys
-names = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-         "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-head, rows = rows[0], rows[1:]
-for r in rows:
-    d = dict(zip(head, r))
-    if not int(sys.argv[2]) <= int(d["frame.number"]) <= int(sys.argv[3]):
-        continue
-    st = lambda k: names[int(d[k])] if d.get(k) else ""
-    print("\t".join([d["synfin.label"], st("synfin.state.client"), st("synfin.state.server")]))
+sys.path.insert(0, sys.argv[4])
+from expected import read_expected, state_name
+for d in read_expected(sys.argv[1]):
+    if int(sys.argv[2]) <= int(d["frame.number"]) <= int(sys.argv[3]):
+        print("\t".join([d["synfin.label"], state_name(d, "synfin.state.client"),
+                         state_name(d, "synfin.state.server")]))
 PY
 }
 

@@ -31,6 +31,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from expected import read_expected  # noqa: E402
+
 RULE = {"injected": "synfin injected (synfin-inject marker)", "reset": "synfin reset",
         "anomaly": "synfin anomaly", "handshake": "synfin handshake step",
         "teardown": "synfin teardown step"}
@@ -39,8 +42,6 @@ ANOMALIES = {("mid-stream", 1): "handshake not captured (synfin.midstream)",
              ("bad-flags", 1): "SYN+FIN (synfin.bad_flags)"}
 BAD_STDERR = re.compile(r"WARNING|CRITICAL|Could not compile|No such preference|Dissector bug|"
                         r"AddressSanitizer|runtime error|not a valid")
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]
 failures = 0
 
 
@@ -131,8 +132,7 @@ def run(so, script, install_dir, repo, work):
     checked = 0
     for tsv in sorted(glob.glob(os.path.join(caps, "*.expected.tsv"))):
         name = os.path.basename(tsv)[:-len(".expected.tsv")]
-        lines = [l.rstrip("\n").split("\t") for l in open(tsv)]
-        head, rows = lines[0], [dict(zip(lines[0], l)) for l in lines[1:]]
+        rows = read_expected(tsv)
         out = tshark(["-C", "synfin", "--color", "-r", os.path.join(caps, name + ".pcap"),
                       "-T", "fields", "-e", "frame.number", "-e", "frame.coloring_rule.name"])
         got = dict(l.split("\t", 1) for l in out.splitlines() if l)

@@ -36,12 +36,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import wsenv  # noqa: E402
+from expected import STATES  # noqa: E402
 
 SKIP = 77
 LOCK = "/tmp/synfin-netfilter.lock"
 INJECTED_RULE = "synfin injected (synfin-inject marker)"
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]
 BAD_STDERR = re.compile(r"WARNING|CRITICAL|Could not compile|No such preference|Dissector bug|"
                         r"AddressSanitizer|runtime error")
 FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",

@@ -20,7 +20,6 @@ usage: lua_scripts.py MODE REPO_DIR [ARGS...]
                             DIR (SYNFIN_LUA_INSTALL_DIR), a folder Wireshark scans
 Exit status 77 = skipped.
 """
-import csv
 import os
 import re
 import shutil
@@ -28,12 +27,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from expected import STATES, read_expected  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
 failures = 0
 
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]
 FRAME_LINE = re.compile(r"^ *(\d+)([ *]) +(\d+\.\d{6})  (\S+) +\|(.*)\|  (\S+)$")
 
 
@@ -274,7 +274,7 @@ def mode_injected(repo):
     if not os.path.exists(expected):
         print("SKIP: no captures/injected-marker.expected.tsv")
         return 77
-    rows = list(csv.DictReader(open(expected), delimiter="\t"))
+    rows = read_expected(expected)
     want = sorted({int(r["frame.number"]) for r in rows if r.get("synfin.injected") == "1"})
     if not want:
         fail("injected-marker.expected.tsv marks no frame")

@@ -26,10 +26,9 @@ import subprocess
 import sys
 
 WS_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "ws-run")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from expected import read_expected, state_name  # noqa: E402
 
-# shared/spec/SYNFIN.md section 3
-STATES = ["CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-          "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"]
 
 # One arrow = two lines: "[conv ]|time |<label ...>|comment" and "... (port) --> (port) ...".
 LINE1 = re.compile(r"^(?:\s*\d+\s*)?\|\s*[0-9.]+\s*\|(.*)\|([^|]*)$")
@@ -44,11 +43,8 @@ def tshark(args):
 
 
 def expected_arrows(tsv, lens):
-    lines = open(tsv).read().splitlines()
-    cols = lines[0].split("\t")
     out = []
-    for line in lines[1:]:
-        row = dict(zip(cols, line.split("\t")))
+    for row in read_expected(tsv):
         label = row.get("synfin.label", "")
         if label == "":
             continue
@@ -59,7 +55,7 @@ def expected_arrows(tsv, lens):
         comment = None
         if "synfin.state.client" in row:
             comment = "client %s, server %s; seq=%s" % (
-                STATES[int(row["synfin.state.client"])], STATES[int(row["synfin.state.server"])],
+                state_name(row, "synfin.state.client"), state_name(row, "synfin.state.server"),
                 row["synfin.seq.rel"])
             if row.get("synfin.ack.rel", "") != "":
                 comment += " ack=" + row["synfin.ack.rel"]
