@@ -178,14 +178,14 @@ quit_ws() {   # Ctrl+Q on the main window; Wireshark and dumpcap must be gone wi
     if [ -n "$WS_TEMPFILE" ] && [ -e "$WS_TEMPFILE" ]; then fail "capture temp file left: $WS_TEMPFILE"; fi
 }
 
-# Every line Wireshark prints must be an informational log message
-# (" ** (wireshark:PID) TIME [Domain MESSAGE|INFO|DEBUG] -- ...") or the
-# interface list's "nl80211 not found." (no wireless support in this
-# kernel); anything else - a warning, a rule that does not compile, a Qt or
-# Lua message, a sanitizer report - fails the test.
+# Every line Wireshark prints must be one that tests/lib/wireshark-stderr-allowed.ere
+# allows: an informational log message (" ** (wireshark:PID) TIME [Domain
+# MESSAGE|INFO|DEBUG] -- ...") or the interface list's "nl80211 not found."
+# (no wireless support in this kernel); anything else - a warning, a rule
+# that does not compile, a Qt or Lua message, a sanitizer report - fails.
 check_stderr() {
     local bad
-    bad=$(grep -v -E '^ \*\* \((wireshark|dumpcap):[0-9]+\) [0-9:.]+ \[[A-Za-z0-9 -]+ (MESSAGE|INFO|DEBUG|NOISY)\] -- |^nl80211 not found\.$|^$' "$H/ws.log")
+    bad=$(grep -v -E -f "$REPO/tests/lib/wireshark-stderr-allowed.ere" "$H/ws.log")
     [ -z "$bad" ] || fail "Wireshark printed warnings: $bad"
 }
 
