@@ -398,8 +398,9 @@ local function ladder_window(want)
         win:set(string.format("Stream %d has no TCP segments in this capture.\n", want))
         return
     end
-    win:set(table.concat(render_collection(coll), "\n") .. "\n")
-    win:add_button("Copy", function() copy_to_clipboard(table.concat(render_collection(coll), "\n") .. "\n") end)
+    local text = table.concat(render_collection(coll), "\n") .. "\n"
+    win:set(text)
+    win:add_button("Copy", function() copy_to_clipboard(text) end)
 end
 
 local function ask_stream(title)

@@ -62,20 +62,26 @@ for _, a in ipairs(args) do
     end
 end
 
+-- The newest copy's window function serves the menu (a -X copy replaces an
+-- installed one); the menu item is registered once.
+local function serve_menu(window)
+    registry.report_window = window
+    if not registry.report_menu then
+        registry.report_menu = true
+        register_menu("synfin/Connection report", function() registry.report_window() end,
+                      MENU_TOOLS_UNSORTED)
+    end
+end
+
 if not pcall(Field.new, "synfin.stream") then
     if not gui then
         io.stderr:write(SCRIPT .. ": the synfin plugin (synfin.so) is not loaded; see `tshark -G plugins`\n")
         os.exit(2)
     end
     -- GUI without the plugin: the menu item says so.
-    registry.report_window = function()
+    serve_menu(function()
         TextWindow.new("synfin report"):set("The synfin plugin (synfin.so) is not loaded.\n")
-    end
-    if not registry.report_menu then
-        registry.report_menu = true
-        register_menu("synfin/Connection report", function() registry.report_window() end,
-                      MENU_TOOLS_UNSORTED)
-    end
+    end)
     return
 end
 
@@ -278,11 +284,4 @@ local function report_window()
     win:add_button("Copy as TSV", function() copy_to_clipboard(table.concat(lines, "\n") .. "\n") end)
 end
 
--- The newest copy's function serves the menu (a -X copy replaces an
--- installed one); the menu item is registered once.
-registry.report_window = report_window
-if not registry.report_menu then
-    registry.report_menu = true
-    register_menu("synfin/Connection report", function() registry.report_window() end,
-                  MENU_TOOLS_UNSORTED)
-end
+serve_menu(report_window)
