@@ -8,12 +8,12 @@
 #                              teardown blue; label and state columns)
 #   docs/img/ladder.png        Tools > synfin > Ladder diagram of the
 #                              injected stream of captures/injected-marker.pcap
-# usage (root, like the tests): tools/screenshots.sh [BUILD_DIR]   (default build-gui)
+# usage (root, like the tests): tools/screenshots.sh [BUILD_DIR]   (default build, the tree tools/test.sh and the demo build)
 # Needs a built tree (plugin, injector, echo server); tools/setup.sh installs
 # Wireshark, Xvfb, xdotool and ImageMagick.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build-gui}
+build=${1:-$root/build}
 case "$build" in /*) ;; *) build=$root/$build ;; esac
 [ -f "$build/CMakeCache.txt" ] || { echo "screenshots: no build tree at $build (cmake -S . -B $build && cmake --build $build)" >&2; exit 1; }
 profile_dir=$(sed -n 's/^SYNFIN_PROFILE_INSTALL_DIR:PATH=//p' "$build/CMakeCache.txt")
