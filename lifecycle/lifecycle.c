@@ -5,6 +5,7 @@
  * step, and fill a snapshot.  All sequence arithmetic is modulo 2^32.
  */
 #include "lifecycle.h"
+#include "reading.h"
 
 #include <string.h>
 
@@ -26,6 +27,16 @@ enum {
     CONN_STARTED = 0x01,
     CONN_GUESSED = 0x02,
     CONN_SYNACK  = 0x04  /* a SYN-ACK was sent in the current attempt */
+};
+
+/* lc_conn.x_flags (spec section 8) */
+enum {
+    X_OLD_PENDING = 0x01, /* the server answered the SYN with an old connection's ACK */
+    X_WIN_C       = 0x02, /* win[0] known */
+    X_WIN_S       = 0x04, /* win[1] known */
+    X_HS_RETX     = 0x08, /* a SYN or SYN-ACK was sent again before the handshake completed */
+    X_HS_WHOLE    = 0x10, /* the handshake was seen whole, first transmissions (8.5) */
+    X_RESTARTED   = 0x20  /* restart() ran at this segment */
 };
 
 /* Step codes: what a step segment was, so that its copies can be labelled alike. */
@@ -160,15 +171,51 @@ static void restart(lc_conn *c)
     c->hs_kind = c->td_kind = LC_KIND_NORMAL;
     c->td_step = c->td_acks = 0;
     c->conn_flags &= (uint8_t)~CONN_SYNACK;
+    c->x_flags = (uint8_t)((c->x_flags & ~X_OLD_PENDING) | X_RESTARTED);
     /* Frame links and times stay: they describe the first attempt, and a
      * snapshot shown earlier must not change. */
 }
 
-static void handle_rst(lc_conn *c, lc_end *e, lc_end *p, lc_result *r)
+/* Spec 8.3: is this RST acceptable to its receiver p?  (RFC 5961 section 3,
+ * RFC 9293 section 3.10.7; docs/engine.md.) */
+static unsigned rst_check(const lc_conn *c, const lc_segment *s, const lc_end *e, const lc_end *p)
 {
+    int ri = p == &c->end[0] ? 0 : 1;
+    if (!(c->x_flags & (ri == 0 ? X_WIN_C : X_WIN_S)))
+        return LC_RST_CHECK_UNKNOWN;
+    if (p->state == LC_SYN_SENT && (p->flags & END_SYN)) {
+        /* Answering a SYN (RFC 9293 3.10.7.3): acceptable only with an ACK
+         * that acknowledges the SYN; otherwise the RST is dropped. */
+        return (s->flags & LC_ACK) && acks_syn_of(p, s->ack) ? LC_RST_CHECK_EXACT
+                                                              : LC_RST_CHECK_OUT_OF_WINDOW;
+    }
+    if (!(e->flags & END_SENT) || (c->conn_flags & CONN_GUESSED))
+        return LC_RST_CHECK_UNKNOWN; /* RCV.NXT not known */
+    uint32_t nxt = e->next;
+    if (s->seq == nxt)
+        return LC_RST_CHECK_EXACT;
+    /* Linux (tcp_reset_check) also resets on the FIN's own number once the
+     * receiver has the FIN: CLOSE_WAIT, LAST_ACK, CLOSING. */
+    if ((e->flags & END_FIN) && s->seq == e->fin_seq && nxt == e->fin_seq + 1 &&
+        (p->state == LC_CLOSE_WAIT || p->state == LC_LAST_ACK || p->state == LC_CLOSING))
+        return LC_RST_CHECK_EXACT;
+    if (seq_gt(s->seq, nxt) && seq_gt(nxt + c->win[ri], s->seq))
+        return LC_RST_CHECK_IN_WINDOW;
+    return LC_RST_CHECK_OUT_OF_WINDOW;
+}
+
+static void handle_rst(lc_conn *c, const lc_segment *s, lc_end *e, lc_end *p, lc_result *r)
+{
+    unsigned chk = rst_check(c, s, e, p);
+    bool ignored = chk == LC_RST_CHECK_IN_WINDOW || chk == LC_RST_CHECK_OUT_OF_WINDOW;
+
+    r->rst_check = chk & 3u;
     if (is_closed_state(e->state) && is_closed_state(p->state)) {
         r->phase = LC_PHASE_CLOSED;
         r->anomalies |= LC_ANOM_AFTER_CLOSE;
+    } else if (ignored) {
+        /* Not accepted by the receiver: a reset segment that resets nothing. */
+        r->phase = LC_PHASE_RESET;
     } else {
         /* Refused: the receiver of a pending SYN answers it with RST before
          * sending its own SYN-ACK. */
@@ -176,7 +223,8 @@ static void handle_rst(lc_conn *c, lc_end *e, lc_end *p, lc_result *r)
         r->phase = LC_PHASE_RESET;
         r->anomalies |= refused ? LC_ANOM_REFUSED : LC_ANOM_ABORT;
     }
-    (void)c;
+    if (ignored)
+        return;
     e->state = LC_CLOSED;
     p->state = LC_CLOSED;
 }
@@ -193,6 +241,10 @@ static void handle_bare_syn(lc_conn *c, const lc_segment *s, int si, lc_end *e, 
         } else if (s->seq == e->isn) {
             apply_code(r, e->syn_code);
             r->anomalies |= LC_ANOM_SYN_RETRANS;
+            /* Spec 8.1: the first SYN met an old connection (server LISTEN);
+             * this copy is the one the handshake goes on with. */
+            if (si == 0 && e->state == LC_SYN_SENT && p->state == LC_LISTEN)
+                p->state = LC_SYN_RECEIVED;
             return;
         } else {
             r->phase = LC_PHASE_HANDSHAKE;
@@ -295,6 +347,25 @@ static void handle_synack(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc
     if (!c->synack_frame)
         c->synack_frame = s->frame;
     c->conn_flags |= CONN_SYNACK;
+}
+
+/* Spec 8.1: a segment from the server while the client is SYN_SENT and no
+ * SYN-ACK was seen, ACK set, SYN and RST clear, whose ack is not the
+ * client's ISN + 1: the answer of an endpoint that holds an older
+ * connection on this 4-tuple (RFC 9293 3.10.7.4, RFC 5961 section 4). */
+static bool is_old_connection_ack(const lc_conn *c, const lc_segment *s, int si)
+{
+    const lc_end *cl = &c->end[0];
+    return si == 1 && (s->flags & LC_ACK) && !(s->flags & (LC_SYN | LC_RST)) &&
+           cl->state == LC_SYN_SENT && (cl->flags & END_SYN) &&
+           !(c->conn_flags & CONN_SYNACK) && s->ack != cl->isn + 1;
+}
+
+/* Spec 8.1: the client's RST whose seq is that ACK's ack (RFC 9293 3.10.7.3). */
+static bool is_old_connection_rst(const lc_conn *c, const lc_segment *s, int si)
+{
+    return si == 0 && (s->flags & LC_RST) && (c->x_flags & X_OLD_PENDING) &&
+           c->end[0].state == LC_SYN_SENT && s->seq == c->old_ack;
 }
 
 /* Send event for a first FIN. */
@@ -456,9 +527,72 @@ static void handle_other(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_
     }
 }
 
+/* Time difference x - y without signed overflow (capture times can be anything). */
+static int64_t tdiff(int64_t x, int64_t y)
+{
+    return (int64_t)((uint64_t)x - (uint64_t)y);
+}
+
+/* Spec 8.4 and 8.5: what the "as of frame N" questions of reading.h need. */
+static void note_section8(lc_conn *c, const lc_segment *s, const lc_result *r, bool first,
+                          const uint8_t st_before[2])
+{
+    if (c->x_flags & X_RESTARTED) {
+        c->x_flags &= (uint8_t)~X_RESTARTED;
+        if (c->fin1_frame && !c->restart_frame)
+            c->restart_frame = s->frame;
+        if (!c->hs_done_frame)
+            c->x_flags |= X_HS_RETX; /* the SYN time is the first attempt's */
+    }
+    if (c->synack_frame == s->frame)
+        c->synack_time_ns = s->time_ns;
+    if (!c->hs_done_frame && (r->anomalies & (LC_ANOM_SYN_RETRANS | LC_ANOM_OLD_CONNECTION)))
+        c->x_flags |= X_HS_RETX; /* Karn: no sample from a segment sent twice */
+
+    if (!c->hs_done_frame && r->phase == LC_PHASE_HANDSHAKE && !r->retransmission &&
+        ((r->steps_kind == LC_KIND_NORMAL && r->step == 3) ||
+         (r->steps_kind == LC_KIND_SIM && r->step == 4))) {
+        int64_t a = tdiff(c->synack_time_ns, c->syn_time_ns);
+        int64_t b = tdiff(s->time_ns, c->synack_time_ns);
+        bool whole = r->steps_kind == LC_KIND_NORMAL && (c->end[0].flags & END_SYN) &&
+                     c->synack_frame && c->end[0].isn_frame < c->synack_frame &&
+                     !(c->x_flags & X_HS_RETX) && a >= 0 && b >= 0;
+        c->hs_done_frame = s->frame;
+        c->hs_done_time_ns = s->time_ns;
+        c->vantage = LC_VANTAGE_UNKNOWN;
+        if (whole) {
+            c->x_flags |= X_HS_WHOLE;
+            /* 4b <= a is b <= floor(a/4) for integers >= 0 (no overflow). */
+            if (a < LC_VANTAGE_MIN_NS && b < LC_VANTAGE_MIN_NS - a)
+                c->vantage = LC_VANTAGE_UNKNOWN;
+            else if (b <= a / 4)
+                c->vantage = LC_VANTAGE_CLIENT;
+            else if (a <= b / 4)
+                c->vantage = LC_VANTAGE_SERVER;
+            else
+                c->vantage = LC_VANTAGE_BETWEEN;
+        }
+    }
+
+    if (!c->fin1_frame && r->phase == LC_PHASE_TEARDOWN && r->step == 1 && !r->retransmission) {
+        c->fin1_frame = s->frame;
+        c->fin1_time_ns = s->time_ns;
+    }
+
+    for (int i = 0; i < 2; i++) {
+        if (first || c->end[i].state != st_before[i]) {
+            c->since_frame[i] = s->frame;
+            c->since_ns[i] = s->time_ns;
+        }
+    }
+    c->last_frame = s->frame;
+    c->last_time_ns = s->time_ns;
+}
+
 void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r)
 {
     memset(r, 0, sizeof *r);
+    const uint8_t st_before[2] = { c->end[0].state, c->end[1].state };
     uint16_t f = s->flags;
     bool first = !(c->conn_flags & CONN_STARTED);
 
@@ -527,8 +661,22 @@ void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r)
     uint32_t old_next = e->next;
     bool had_sent = (e->flags & END_SENT) != 0;
 
-    if (f & LC_RST)
-        handle_rst(c, e, p, r);
+    bool other_conn = false; /* spec 8.1: numbers of an older connection */
+    if (is_old_connection_ack(c, s, si)) {
+        /* The SYN was not accepted: as if it had not been delivered. */
+        r->phase = LC_PHASE_HANDSHAKE;
+        r->anomalies |= LC_ANOM_OLD_CONNECTION;
+        p->state = LC_SYN_SENT;
+        e->state = LC_LISTEN;
+        c->old_ack = s->ack;
+        c->x_flags |= X_OLD_PENDING;
+        other_conn = true;
+    } else if (is_old_connection_rst(c, s, si)) {
+        r->phase = LC_PHASE_HANDSHAKE;
+        r->clears_old = 1;
+        other_conn = true;
+    } else if (f & LC_RST)
+        handle_rst(c, s, e, p, r);
     else if ((f & LC_SYN) && !(f & LC_ACK))
         handle_bare_syn(c, s, si, e, p, r);
     else if (f & LC_SYN)
@@ -536,10 +684,13 @@ void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r)
     else
         handle_other(c, s, si, e, p, r);
 
+    if (other_conn)
+        goto snapshot; /* another connection's sequence space: not this one's */
+
     /* The sender's sequence space. */
     uint32_t used = s->len + ((f & LC_SYN) ? 1u : 0u) + ((f & LC_FIN) && !(f & LC_SYN) ? 1u : 0u);
     uint32_t end_seq = s->seq + used;
-    if (!had_sent || seq_gt(end_seq, old_next)) {
+    if (!had_sent || (seq_gt(end_seq, old_next) && !(f & LC_RST))) {
         r->advances = s->len > 0;
         e->next = end_seq;
     }
@@ -552,9 +703,20 @@ void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r)
         e->last_ack = s->ack;
         e->flags |= END_LAST_ACK;
     }
+    /* Spec 8.3: the sender's advertised window (a RST's means nothing). */
+    if (!(f & LC_RST)) {
+        uint8_t bit = si == 0 ? X_WIN_C : X_WIN_S;
+        c->win[si] = s->win_scaled;
+        if (s->win_known)
+            c->x_flags |= bit;
+        else
+            c->x_flags &= (uint8_t)~bit;
+    }
 
+snapshot:
     r->state_client = c->end[0].state & 0xF;
     r->state_server = c->end[1].state & 0xF;
+    note_section8(c, s, r, first, st_before);
 }
 
 uint32_t lc_conn_rel_seq(const lc_conn *c, const lc_segment *s)
@@ -695,4 +857,112 @@ size_t lc_result_label(const lc_result *r, char *buf, size_t size)
         buf[k + k2] = '\0';
     }
     return n;
+}
+
+/* ---- spec section 8 (reading.h) ------------------------------------------ */
+
+const char *lc_rst_check_name(unsigned check)
+{
+    static const char *const names[] = { "unknown", "exact", "in window", "out of window" };
+    return check < 4 ? names[check] : "?";
+}
+
+uint32_t lc_result_anomalies(const lc_result *r)
+{
+    uint32_t a = r->anomalies;
+    if (r->is_rst && r->rst_check == LC_RST_CHECK_IN_WINDOW)
+        a |= LC_ANOM_RST_NOT_EXACT;
+    if (r->is_rst && r->rst_check == LC_RST_CHECK_OUT_OF_WINDOW)
+        a |= LC_ANOM_RST_OUT_OF_WINDOW;
+    return a;
+}
+
+void lc_tuple_prev_from_conn(lc_tuple_prev *p, const lc_conn *c, uint32_t stream)
+{
+    memset(p, 0, sizeof *p);
+    if (!(c->conn_flags & CONN_STARTED))
+        return;
+    p->flags = LC_PREV_VALID;
+    p->stream = stream;
+    p->last_time_ns = c->last_time_ns;
+    for (int i = 0; i < 2; i++) {
+        const lc_end *e = &c->end[i];
+        if (e->flags & END_SENT) {
+            p->next_seq[i] = e->next;
+            p->flags |= i == 0 ? LC_PREV_SEQ_C : LC_PREV_SEQ_S;
+        }
+        if (e->state == LC_TIME_WAIT &&
+            (!(p->flags & LC_PREV_TIME_WAIT) || tdiff(c->since_ns[i], p->time_wait_ns) > 0)) {
+            p->time_wait_ns = c->since_ns[i];
+            p->flags |= LC_PREV_TIME_WAIT;
+        }
+    }
+}
+
+/* The window in which frame F belongs to the first teardown (8.4). */
+static bool in_first_teardown(const lc_conn *c, uint32_t frame)
+{
+    return c->fin1_frame && c->fin1_frame < frame && (!c->restart_frame || frame < c->restart_frame);
+}
+
+bool lc_conn_halfclose(const lc_conn *c, const lc_result *r, uint32_t frame, int64_t time_ns,
+                       int64_t *ns)
+{
+    bool second_fin = r->phase == LC_PHASE_TEARDOWN && r->is_fin && !r->retransmission &&
+                      ((r->steps_kind == LC_KIND_NORMAL && r->step == 3) ||
+                       (r->steps_kind == LC_KIND_SIM && r->step == 2));
+    if (!second_fin || !in_first_teardown(c, frame))
+        return false;
+    *ns = tdiff(time_ns, c->fin1_time_ns);
+    return true;
+}
+
+bool lc_conn_teardown_time(const lc_conn *c, const lc_result *r, uint32_t frame, int64_t time_ns,
+                           int64_t *ns)
+{
+    if (r->phase != LC_PHASE_TEARDOWN || r->step != 4 || r->retransmission ||
+        !in_first_teardown(c, frame))
+        return false;
+    *ns = tdiff(time_ns, c->fin1_time_ns);
+    return true;
+}
+
+bool lc_conn_left_open(const lc_conn *c, lc_left_open *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!(c->conn_flags & CONN_STARTED))
+        return false;
+    for (int i = 0; i < 2; i++) {
+        out->state[i] = c->end[i].state;
+        out->since_ns[i] = c->since_ns[i];
+        out->since_frame[i] = c->since_frame[i];
+    }
+    out->last_frame = c->last_frame;
+    out->last_time_ns = c->last_time_ns;
+    out->open = !(is_closed_state(c->end[0].state) && is_closed_state(c->end[1].state));
+    return out->open;
+}
+
+const char *lc_vantage_name(unsigned vantage)
+{
+    static const char *const names[] = { "unknown", "near the client", "near the server",
+                                         "in between" };
+    return vantage < 4 ? names[vantage] : "?";
+}
+
+bool lc_conn_vantage_at(const lc_conn *c, uint32_t frame, unsigned *vantage)
+{
+    if (!c->hs_done_frame || frame < c->hs_done_frame)
+        return false;
+    *vantage = c->vantage;
+    return true;
+}
+
+bool lc_conn_handshake_split(const lc_conn *c, uint32_t frame, int64_t *a_ns, int64_t *b_ns)
+{
+    if (!c->hs_done_frame || frame < c->hs_done_frame || !(c->x_flags & X_HS_WHOLE))
+        return false;
+    *a_ns = tdiff(c->synack_time_ns, c->syn_time_ns);
+    *b_ns = tdiff(c->hs_done_time_ns, c->synack_time_ns);
+    return true;
 }

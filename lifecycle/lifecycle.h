@@ -59,7 +59,11 @@ enum {
     LC_ANOM_BAD_FLAGS      = 1u << 10, /* SYN+FIN, SYN+RST, FIN+RST or all flags */
     LC_ANOM_SYN_REORDER    = 1u << 11, /* SYN seen after the SYN-ACK that answers it */
     LC_ANOM_NEW_ISN        = 1u << 12, /* SYN with another ISN on an open connection */
-    LC_ANOM_NO_LENGTH      = 1u << 13  /* payload length unknown (header cut) */
+    LC_ANOM_NO_LENGTH      = 1u << 13, /* payload length unknown (header cut) */
+    LC_ANOM_OLD_CONNECTION = 1u << 14  /* spec 8.1: the SYN was answered by the ACK of an
+                                        * older connection on this 4-tuple */
+    /* Bits 16 and up are not stored in lc_result.anomalies: see reading.h
+     * (lc_result_anomalies) for the whole set, 32 bits wide. */
 };
 
 /* One TCP segment as the caller saw it. */
@@ -73,6 +77,15 @@ typedef struct lc_segment {
     uint16_t sport, dport;
     uint8_t  from;      /* 0: the connection's first sender, 1: the other */
     bool     len_known; /* false when the header was cut (len is then 0) */
+    /* Spec 8.3: this segment's window as Wireshark has it (tcp.window_size:
+     * the field shifted by the sender's window scale; a SYN's or SYN-ACK's
+     * window is never scaled, RFC 7323 section 2.2).  win_known is false when
+     * the scale is not known (Wireshark: tcp.window_size_scalefactor -1, e.g.
+     * a mid-stream start) or the field was not captured.  A zeroed lc_segment
+     * (win_known false) gives every RST synfin.rst.check 0 (unknown), which
+     * keeps the behaviour of the engine before spec 8.3. */
+    uint32_t win_scaled;
+    bool     win_known;
 } lc_segment;
 
 /* The snapshot for one segment: what the plugin stores per frame (24 bytes). */
@@ -92,7 +105,9 @@ typedef struct lc_result {
              advances : 1,   /* payload beyond the sender's highest sequence so far */
              hist_h_only : 1;/* Zeek history was "H" here (later rewritten to "^h") */
     uint8_t  conn_state;     /* lc_zeek: see LC_ZEEK_SNAP_* in zeek.h */
-    uint8_t  hist_len;       /* lc_zeek: history length as of this segment */
+    uint8_t  hist_len : 5,   /* lc_zeek: history length as of this segment (<= 22) */
+             rst_check : 2,  /* spec 8.3, on RSTs: LC_RST_CHECK_* (0 unknown) */
+             clears_old : 1; /* spec 8.1: the client's RST that clears an old connection */
 } lc_result;
 
 enum { LC_KIND_NORMAL = 0, LC_KIND_SIM = 1 };
@@ -130,6 +145,22 @@ typedef struct lc_conn {
     uint8_t  td_step;         /* highest teardown step performed so far */
     uint8_t  td_acks;         /* FIN acknowledgements seen (simultaneous close) */
     uint8_t  pad;
+    /* Spec 8.1 and 8.3 - 8.5 (private: read them through reading.h). */
+    uint32_t win[2];          /* each end's last advertised window (scaled), by role */
+    uint32_t old_ack;         /* ack of the latest old-connection ACK (8.1) */
+    uint32_t hs_done_frame;   /* segment that completed the handshake (8.5) */
+    uint32_t fin1_frame;      /* FIN 1/4 of the first teardown (8.4) */
+    uint32_t restart_frame;   /* first restart after fin1_frame (8.4), 0 none */
+    uint32_t since_frame[2];  /* segment at which each end entered its state (8.4) */
+    uint32_t last_frame;      /* latest segment */
+    int64_t  synack_time_ns;  /* first SYN-ACK (8.5) */
+    int64_t  hs_done_time_ns; /* the completing ACK (8.5) */
+    int64_t  fin1_time_ns;    /* FIN 1/4 of the first teardown (8.4) */
+    int64_t  since_ns[2];     /* when each end entered its state (8.4) */
+    int64_t  last_time_ns;    /* latest segment's capture time */
+    uint8_t  x_flags;         /* LC_X_* (private) */
+    uint8_t  vantage;         /* LC_VANTAGE_*, valid from hs_done_frame on */
+    uint8_t  pad2[2];
 } lc_conn;
 
 void lc_conn_init(lc_conn *c);
