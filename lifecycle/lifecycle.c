@@ -827,6 +827,15 @@ size_t lc_result_label(const lc_result *r, char *buf, size_t size)
     const char *text = step_name(r);
     const char *suffix = r->retransmission ? " (retransmission)" : "";
 
+    /* Spec 8.1 and 8.3 labels. */
+    if (!text && r->is_rst && r->rst_check == LC_RST_CHECK_IN_WINDOW)
+        text = "RST (in window, not exact)";
+    else if (!text && r->is_rst && r->rst_check == LC_RST_CHECK_OUT_OF_WINDOW)
+        text = "RST (out of window)";
+    else if (!text && r->clears_old)
+        text = "RST (clears old connection)";
+    else if (!text && (r->anomalies & LC_ANOM_OLD_CONNECTION))
+        text = "ACK (old connection)";
     if (!text) {
         switch (r->phase) {
         case LC_PHASE_RESET:

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "test_lifecycle.h"
+#include "reading.h"
 
 #define MAX_ROWS 64
 
@@ -110,15 +111,44 @@ static lc_segment make_segment(const tseg *t, size_t i)
     s.dport = t->dport;
     s.from = t->from;
     s.len_known = !t->nolen;
+    s.win_scaled = t->win;
+    s.win_known = t->wk != 0;
     return s;
 }
 
 /* ---- the "known at frame" questions (asked live and again at the end) -- */
 
+static void check_opt(const scenario *sc, size_t i, const char *when, const char *name,
+                      int64_t want, bool has, int64_t got)
+{
+    if (want == NONE)
+        CHECK(!has, "%s expected none, got %" PRId64, name, got);
+    else
+        CHECK(has && got == want, "%s expected %" PRId64 ", got %s%" PRId64, name, want,
+              has ? "" : "none/", got);
+}
+
 static void check_at(const scenario *sc, size_t i, const char *when, const lc_conn *c,
-                     const lc_result *r, const texp *e)
+                     const lc_result *r, const texp *e, const lc_segment *s)
 {
     uint32_t frame = (uint32_t)(i + 1);
+
+    /* spec section 8: values as of this frame */
+    if (e->chk_van) {
+        unsigned v = 0;
+        bool has = lc_conn_vantage_at(c, frame, &v);
+        check_opt(sc, i, when, "vantage", e->van, has, (int64_t)v);
+    }
+    if (e->chk_hc) {
+        int64_t ns = 0;
+        bool has = lc_conn_halfclose(c, r, frame, s->time_ns, &ns);
+        check_opt(sc, i, when, "teardown.halfclose", e->hc, has, ns);
+    }
+    if (e->chk_tdt) {
+        int64_t ns = 0;
+        bool has = lc_conn_teardown_time(c, r, frame, s->time_ns, &ns);
+        check_opt(sc, i, when, "teardown.time", e->tdt, has, ns);
+    }
 
     /* links point backwards only, whatever the row expects */
     uint32_t syn_l = lc_conn_syn_frame_before(c, frame);
@@ -214,7 +244,11 @@ static void check_row(const scenario *sc, size_t i, const lc_conn *c, const lc_s
     if (!t->nolen)
         CHECK(r->has_payload == (t->len > 0), "has_payload expected %s, got %s",
               yn(t->len > 0), yn(r->has_payload));
-    if (r->phase == LC_PHASE_RESET && !(r->anomalies & LC_ANOM_BAD_FLAGS))
+    CHECK(r->rst_check == 0 || r->is_rst, "rst_check %u on a segment that is no RST",
+          r->rst_check);
+    CHECK(!r->clears_old || r->is_rst, "clears_old on a segment that is no RST");
+    if (r->phase == LC_PHASE_RESET && !(r->anomalies & LC_ANOM_BAD_FLAGS) &&
+        r->rst_check != LC_RST_CHECK_IN_WINDOW && r->rst_check != LC_RST_CHECK_OUT_OF_WINDOW)
         CHECK(r->state_client == LC_CLOSED && r->state_server == LC_CLOSED,
               "phase reset but states %s/%s (spec: a RST ends both CLOSED)",
               st(r->state_client), st(r->state_server));
@@ -294,14 +328,20 @@ static void check_row(const scenario *sc, size_t i, const lc_conn *c, const lc_s
               yn(e->adv == YES), yn(r->advances));
     if (e->chk_afr)
         CHECK(r->ack_frame == e->afr, "ack.frame expected %u, got %u", e->afr, r->ack_frame);
+    unsigned all_anom = lc_result_anomalies(r);
     if (e->anom)
-        CHECK((r->anomalies & e->anom) == e->anom,
-              "anomalies 0x%04x lack required bits 0x%04x", (unsigned)r->anomalies,
-              e->anom & ~(unsigned)r->anomalies);
+        CHECK((all_anom & e->anom) == e->anom,
+              "anomalies 0x%05x lack required bits 0x%05x", all_anom,
+              e->anom & ~all_anom);
     if (e->noanom & ~e->anom)
-        CHECK((r->anomalies & e->noanom & ~e->anom) == 0,
-              "anomalies 0x%04x have unexpected bits 0x%04x", (unsigned)r->anomalies,
-              r->anomalies & e->noanom & ~e->anom);
+        CHECK((all_anom & e->noanom & ~e->anom) == 0,
+              "anomalies 0x%05x have unexpected bits 0x%05x", all_anom,
+              all_anom & e->noanom & ~e->anom);
+    if (e->chk_rchk)
+        CHECK(r->rst_check == (unsigned)e->rchk, "rst_check expected %d (%s), got %u (%s)",
+              e->rchk, lc_rst_check_name((unsigned)e->rchk), r->rst_check,
+              lc_rst_check_name(r->rst_check));
+    tri(sc, i, when, "clears_old", e->clears, 1, r->clears_old);
     if (e->label)
         CHECK(strcmp(label, e->label) == 0, "label expected \"%s\", got \"%s\"", e->label,
               label);
@@ -310,7 +350,7 @@ static void check_row(const scenario *sc, size_t i, const lc_conn *c, const lc_s
               r->steps_kind);
 
     check_rel(sc, i, when, c, s, e);
-    check_at(sc, i, when, c, r, e);
+    check_at(sc, i, when, c, r, e, s);
 }
 
 /* ---- one scenario ---------------------------------------------------------- */
@@ -354,7 +394,7 @@ static void run_scenario(const scenario *sc)
     when = " [asked again after the last segment]";
     for (i = 0; i < sc->nrows; i++) {
         check_rel(sc, i, when, &c, &segs[i], &sc->rows[i].exp);
-        check_at(sc, i, when, &c, &res[i], &sc->rows[i].exp);
+        check_at(sc, i, when, &c, &res[i], &sc->rows[i].exp, &segs[i]);
     }
 
     /* a second run gives the same snapshots */
@@ -366,6 +406,34 @@ static void run_scenario(const scenario *sc)
 
     printf("%s %s/%s: %s\n", g_scenario_failed ? "not ok" : "ok", sc->group, sc->name,
            sc->what);
+}
+
+/* ---- helpers for the procedural tests (scen_reading.c) --------------------- */
+
+void tl_check(int cond, const char *test, const char *fmt, ...)
+{
+    va_list ap;
+    g_checks++;
+    if (cond)
+        return;
+    g_failures++;
+    g_scenario_failed = 1;
+    printf("FAIL %s: ", test);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+}
+
+void tl_feed(const trow *rows, size_t n, lc_conn *c, lc_segment *segs, lc_result *res)
+{
+    lc_conn_init(c);
+    for (size_t i = 0; i < n; i++) {
+        segs[i] = make_segment(&rows[i].seg, i);
+        memset(&res[i], 0, sizeof res[i]);
+        lc_conn_observe(c, &segs[i], &res[i]);
+        g_segments++;
+    }
 }
 
 /* ---- API details outside the scenarios ------------------------------------ */
@@ -453,7 +521,8 @@ int main(int argc, char **argv)
     static const struct {
         const scenario *list;
         const size_t *count;
-    } tables[] = { { scen_open_close, &scen_open_close_count }, { scen_edge, &scen_edge_count } };
+    } tables[] = { { scen_open_close, &scen_open_close_count }, { scen_edge, &scen_edge_count },
+                   { scen_reading, &scen_reading_count } };
 
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (size_t k = 0; k < *tables[t].count; k++) {
@@ -463,6 +532,13 @@ int main(int argc, char **argv)
         }
     if (selected(argc, argv, "api", "api"))
         run_api();
+    if (selected(argc, argv, "reuse", "reuse")) {
+        g_scenario_failed = 0;
+        g_scenarios++;
+        reading_api_tests();
+        printf("%s reuse: spec 8.2 reuse check, 8.4 left open, 8.5 split (procedural)\n",
+               g_scenario_failed ? "not ok" : "ok");
+    }
 
     if (g_scenarios == 0) {
         fprintf(stderr, "test_lifecycle: no scenario matches the arguments\n");

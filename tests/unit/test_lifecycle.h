@@ -23,6 +23,8 @@ typedef struct tseg {
     uint16_t sport, dport;
     int64_t  time_ns;   /* 0: frame * 1 ms */
     int      nolen;     /* 1: header cut, payload length unknown */
+    uint32_t win;       /* spec 8.3: the scaled window, when wk */
+    int      wk;        /* 1: the window is known (lc_segment.win_known) */
 } tseg;
 
 /* Tri-state for booleans: DEF is "false, checked" for merged / retransmission /
@@ -53,6 +55,12 @@ typedef struct texp {
     int chk_isns; int64_t isns;
     int chk_synt; int64_t synt;     /* lc_conn_syn_time(frame): ns or NONE */
     int adv;                        /* advances: 0 skip, NO, YES */
+    /* spec section 8 (reading.h); NONE = the function must answer "no value" */
+    int chk_rchk;  int rchk;        /* lc_result.rst_check */
+    int clears;                     /* clears_old: DEF (= must be false), NO, YES */
+    int chk_van;   int64_t van;     /* lc_conn_vantage_at(frame) */
+    int chk_hc;    int64_t hc;      /* lc_conn_halfclose */
+    int chk_tdt;   int64_t tdt;     /* lc_conn_teardown_time */
 } texp;
 
 typedef struct trow {
@@ -128,7 +136,7 @@ typedef struct scenario {
 #define AFR(v)   .chk_afr = 1, .afr = (v)
 #define ANOM(m)  .anom = (m)
 #define NOANOM(m) .noanom = (m)
-#define CLEAN    .noanom = 0xFFFFu
+#define CLEAN    .noanom = 0xFFFFFFFFu
 #define LABEL(s) .label = (s)
 #define KIND(k)  .chk_kind = 1, .kind = (k)
 #define INIT(v)  .chk_init = 1, .init = (v)
@@ -138,6 +146,23 @@ typedef struct scenario {
 #define ISNS(v)  .chk_isns = 1, .isns = (v)
 #define SYNT(v)  .chk_synt = 1, .synt = (v)
 #define ADV(v)   .adv = (v)
+#define RCHK(v)  .chk_rchk = 1, .rchk = (v)
+#define CLEARS   .clears = YES
+#define VAN(v)   .chk_van = 1, .van = (v)
+#define HC(v)    .chk_hc = 1, .hc = (v)
+#define TDT(v)   .chk_tdt = 1, .tdt = (v)
+/* Segments with a known window w (spec 8.3) and a capture time t in ns (0:
+ * frame * 1 ms). */
+#define CWN(fl, s, a, l, w, t) { .from = 0, .flags = (fl), .seq = (s), .ack = (a), .len = (l), \
+                                .sport = CPORT, .dport = SPORT, .win = (w), .wk = 1, .time_ns = (t) }
+#define SWN(fl, s, a, l, w, t) { .from = 1, .flags = (fl), .seq = (s), .ack = (a), .len = (l), \
+                                .sport = SPORT, .dport = CPORT, .win = (w), .wk = 1, .time_ns = (t) }
+#define CT(fl, s, a, l, t) { .from = 0, .flags = (fl), .seq = (s), .ack = (a), .len = (l), \
+                             .sport = CPORT, .dport = SPORT, .time_ns = (t) }
+#define ST(fl, s, a, l, t) { .from = 1, .flags = (fl), .seq = (s), .ack = (a), .len = (l), \
+                             .sport = SPORT, .dport = CPORT, .time_ns = (t) }
+#define MS(v) ((int64_t)(v) * 1000000)
+#define US(v) ((int64_t)(v) * 1000)
 /* Rows whose role_guessed / merged / retransmission the contract leaves open. */
 #define LOOSE    .guessed = ANY, .merged = ANY, .retrans = ANY
 
@@ -162,5 +187,14 @@ extern const scenario scen_open_close[];
 extern const size_t   scen_open_close_count;
 extern const scenario scen_edge[];
 extern const size_t   scen_edge_count;
+extern const scenario scen_reading[];
+extern const size_t   scen_reading_count;
+
+/* Procedural tests of spec section 8 outside the scenario tables (group
+ * "reuse"): they count into the harness's totals through tl_check. */
+void reading_api_tests(void);
+void tl_check(int cond, const char *test, const char *fmt, ...);
+/* Feed rows into a fresh connection (frame = index + 1). */
+void tl_feed(const trow *rows, size_t n, lc_conn *c, lc_segment *segs, lc_result *res);
 
 #endif
