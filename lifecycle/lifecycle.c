@@ -274,7 +274,7 @@ static void handle_bare_syn(lc_conn *c, const lc_segment *s, int si, lc_end *e, 
     } else {
         /* The server's own bare SYN while the client's SYN is pending and no
          * SYN-ACK was sent yet: simultaneous open (RFC 9293 figure 7). */
-        if ((p->flags & END_SYN) && !(c->conn_flags & CONN_SYNACK) &&
+        if ((p->flags & END_SYN) && !(c->conn_flags & CONN_SYNACK) && c->td_step == 0 &&
             (e->state == LC_LISTEN || e->state == LC_SYN_RECEIVED)) {
             c->hs_kind = LC_KIND_SIM;
             set_step(r, LC_PHASE_HANDSHAKE, 2, LC_KIND_SIM, false);
@@ -309,7 +309,7 @@ static void handle_synack(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc
         return;
     }
 
-    if (c->hs_kind == LC_KIND_SIM && (e->flags & END_SYN)) {
+    if (c->hs_kind == LC_KIND_SIM && (e->flags & END_SYN) && c->td_step == 0) {
         /* Simultaneous open: the first SYN-ACK is 3/4, the second 4/4. */
         unsigned step = (c->conn_flags & CONN_SYNACK) ? 4 : 3;
         set_step(r, LC_PHASE_HANDSHAKE, step, LC_KIND_SIM, false);
@@ -320,7 +320,8 @@ static void handle_synack(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc
             r->anomalies |= LC_ANOM_BAD_ACK;
         }
         e->synack_code = make_code(LC_PHASE_HANDSHAKE, step, LC_KIND_SIM, false);
-    } else if (si == 1 && !(e->flags & END_SYN)) {
+    } else if (si == 1 && !(e->flags & END_SYN) && c->td_step == 0) {
+        /* (Not once the teardown began: steps never go backwards.) */
         set_step(r, LC_PHASE_HANDSHAKE, 2, c->hs_kind, false);
         if (e->state == LC_LISTEN || e->state == LC_SYN_RECEIVED || e->state == LC_CLOSED)
             e->state = LC_SYN_RECEIVED;
@@ -473,7 +474,8 @@ static void handle_other(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_
             c->td_kind = LC_KIND_SIM;
             kind = LC_KIND_SIM;
             step = 2;
-            c->sim_close_frame = s->frame;
+            if (!c->sim_close_frame) /* the first attempt's, like the links */
+                c->sim_close_frame = s->frame;
             r->anomalies |= LC_ANOM_SIM_CLOSE;
         } else {
             step = 3;
@@ -484,7 +486,8 @@ static void handle_other(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_
             c->td_step = (uint8_t)step;
         e->flags |= END_FIN;
         e->fin_seq = s->seq + s->len;
-        e->fin_frame = s->frame;
+        if (!e->fin_frame) /* the first FIN: links keep pointing at the first attempt */
+            e->fin_frame = s->frame;
     } else if (acks_fin) {
         unsigned step;
         if (c->td_kind == LC_KIND_SIM)
@@ -546,6 +549,9 @@ static void note_section8(lc_conn *c, const lc_segment *s, const lc_result *r, b
     }
     if (c->synack_frame == s->frame)
         c->synack_time_ns = s->time_ns;
+    for (int i = 0; i < 2; i++)
+        if (c->end[i].isn_frame == s->frame)
+            c->isn_first[i] = c->end[i].isn;
     if (!c->hs_done_frame && (r->anomalies & (LC_ANOM_SYN_RETRANS | LC_ANOM_OLD_CONNECTION)))
         c->x_flags |= X_HS_RETX; /* Karn: no sample from a segment sent twice */
 
@@ -737,7 +743,7 @@ uint32_t lc_conn_isn_at(const lc_conn *c, int role_idx, uint32_t frame, bool *kn
 {
     const lc_end *e = &c->end[role_idx & 1];
     *known = e->isn_frame != 0 && e->isn_frame <= frame;
-    return *known ? e->isn : 0;
+    return *known ? c->isn_first[role_idx & 1] : 0; /* a new attempt's ISN does not rewrite it */
 }
 
 uint32_t lc_conn_syn_frame_before(const lc_conn *c, uint32_t frame)

@@ -153,6 +153,7 @@ typedef struct lc_conn {
     uint32_t restart_frame;   /* first restart after fin1_frame (8.4), 0 none */
     uint32_t since_frame[2];  /* segment at which each end entered its state (8.4) */
     uint32_t last_frame;      /* latest segment */
+    uint32_t isn_first[2];    /* each end's ISN at isn_frame (lc_conn_isn_at) */
     int64_t  synack_time_ns;  /* first SYN-ACK (8.5) */
     int64_t  hs_done_time_ns; /* the completing ACK (8.5) */
     int64_t  fin1_time_ns;    /* FIN 1/4 of the first teardown (8.4) */

@@ -552,8 +552,8 @@ static void left_open_tests(void)
         { ST(PSH | ACK, Y + 1, X + 2, 20, MS(40000)), { 0 } },
     };
     lc_conn c;
-    lc_segment segs[8];
-    lc_result res[8];
+    lc_segment segs[16];
+    lc_result res[16];
     lc_left_open lo;
 
     lc_conn_init(&c);
@@ -581,8 +581,8 @@ static void split_tests(void)
 {
     const char *test = "split";
     lc_conn c;
-    lc_segment segs[8];
-    lc_result res[8];
+    lc_segment segs[16];
+    lc_result res[16];
     int64_t a = 0, b = 0;
 
     tl_feed(vantage_client, NROWS(vantage_client), &c, segs, res);

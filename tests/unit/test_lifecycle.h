@@ -195,6 +195,7 @@ extern const size_t   scen_reading_count;
 void reading_api_tests(void);
 void tl_check(int cond, const char *test, const char *fmt, ...);
 /* Feed rows into a fresh connection (frame = index + 1). */
+/* Feed rows into a fresh connection (frame = index + 1); segs and res hold n. */
 void tl_feed(const trow *rows, size_t n, lc_conn *c, lc_segment *segs, lc_result *res);
 
 #endif
