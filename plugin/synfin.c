@@ -46,6 +46,7 @@
 
 #include "lifecycle.h"
 #include "zeek.h"
+#include "view.h"
 
 #ifndef SYNFIN_VERSION
 #define SYNFIN_VERSION "0.1.0"
@@ -693,8 +694,14 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
     char label[64];
     gboolean have_label = FALSE;
 
+    lc_view view;
     if (fed)
         conn = sf_conn_of(in, FALSE);
+    if (conn != NULL) {
+        in->seg.frame = frame;
+        in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+        lc_view_of(&conn->c, &conn->z, &in->seg, r, &view);
+    }
 
     /* Build only what somebody looks at: the tree when it is visible or a
      * synfin field is referenced (filter, -e, column), expert info when
@@ -769,7 +776,7 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
             sf_add_gen_uint(t, hf_phase, tvb, r->phase);
             sf_add_gen_uint(t, hf_step, tvb, r->step);
             if (r->step != 0) {
-                sf_add_gen_uint(t, hf_step_total, tvb, r->total4 ? 4 : 3);
+                sf_add_gen_uint(t, hf_step_total, tvb, r->four_steps ? 4 : 3);
                 sf_add_gen_bool(t, hf_step_merged, tvb, r->merged);
             }
             if (have_label)
@@ -777,10 +784,9 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
             sf_add_gen_uint(t, hf_state_client, tvb, r->state_client);
             sf_add_gen_uint(t, hf_state_server, tvb, r->state_server);
             if (conn != NULL && in->have_seg) {
-                guint32 ra = 0;
-                sf_add_gen_uint(t, hf_seq_rel, tvb, lc_conn_rel_seq(&conn->c, &in->seg));
-                if (lc_conn_rel_ack(&conn->c, &in->seg, &ra))
-                    sf_add_gen_uint(t, hf_ack_rel, tvb, ra);
+                sf_add_gen_uint(t, hf_seq_rel, tvb, view.seq_rel);
+                if (view.has_ack_rel)
+                    sf_add_gen_uint(t, hf_ack_rel, tvb, view.ack_rel);
             }
             if (r->has_seq_delta)
                 sf_add_gen_int(t, hf_seq_delta, tvb, r->seq_delta);
@@ -793,44 +799,27 @@ sf_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const sf_rec
             if (r->ack_frame != 0)
                 sf_add_gen_uint(t, hf_ack_frame, tvb, r->ack_frame);
             if (conn != NULL) {
-                bool known = false;
-                guint32 v = lc_conn_isn_at(&conn->c, 0, frame, &known);
-                if (known)
-                    sf_add_gen_uint(t, hf_isn_client, tvb, v);
-                known = false;
-                v = lc_conn_isn_at(&conn->c, 1, frame, &known);
-                if (known)
-                    sf_add_gen_uint(t, hf_isn_server, tvb, v);
-                if ((v = lc_conn_syn_frame_before(&conn->c, frame)) != 0)
-                    sf_add_gen_uint(t, hf_syn_frame, tvb, v);
-                if ((v = lc_conn_synack_frame_before(&conn->c, frame)) != 0)
-                    sf_add_gen_uint(t, hf_synack_frame, tvb, v);
-                if ((v = lc_conn_peer_fin_frame_before(&conn->c, r, frame)) != 0)
-                    sf_add_gen_uint(t, hf_fin_frame, tvb, v);
-                /* RTT on the first SYN-ACK (2/3, or 3/4 of a simultaneous
-                 * open), handshake time on the step that completes it (3/3,
-                 * 4/4): both measured from the client's first SYN. */
-                int hs_hf = -1;
-                if (r->phase == LC_PHASE_HANDSHAKE && !r->retransmission) {
-                    if (r->step == (r->total4 ? 3u : 2u))
-                        hs_hf = hf_hs_rtt;
-                    else if (r->step == (r->total4 ? 4u : 3u))
-                        hs_hf = hf_hs_time;
-                }
-                int64_t syn_ns;
-                if (hs_hf != -1 && lc_conn_syn_time(&conn->c, frame, &syn_ns)) {
-                    gint64 now = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-                    sf_add_gen_time(t, hs_hf, tvb, now - syn_ns);
-                }
-                int ini = lc_conn_teardown_initiator_at(&conn->c, frame);
-                if (ini != 0)
-                    sf_add_gen_uint(t, hf_td_initiator, tvb, (guint32)ini);
-                if (LC_ZEEK_SNAP_HAS_STATE(r)) {
-                    char hist[LC_ZEEK_HIST_MAX + 1];
+                if (view.has_isn_client)
+                    sf_add_gen_uint(t, hf_isn_client, tvb, view.isn_client);
+                if (view.has_isn_server)
+                    sf_add_gen_uint(t, hf_isn_server, tvb, view.isn_server);
+                if (view.syn_frame != 0)
+                    sf_add_gen_uint(t, hf_syn_frame, tvb, view.syn_frame);
+                if (view.synack_frame != 0)
+                    sf_add_gen_uint(t, hf_synack_frame, tvb, view.synack_frame);
+                if (view.fin_frame != 0)
+                    sf_add_gen_uint(t, hf_fin_frame, tvb, view.fin_frame);
+                if (view.has_handshake_rtt)
+                    sf_add_gen_time(t, hf_hs_rtt, tvb, view.handshake_rtt_ns);
+                if (view.has_handshake_time)
+                    sf_add_gen_time(t, hf_hs_time, tvb, view.handshake_time_ns);
+                if (view.initiator != LC_INITIATOR_NONE)
+                    sf_add_gen_uint(t, hf_td_initiator, tvb, (guint32)view.initiator);
+                if (view.has_conn_state) {
                     proto_item_set_generated(proto_tree_add_string(t, hf_conn_state, tvb, 0, 0,
-                        lc_zeek_state_name(LC_ZEEK_SNAP_STATE(r))));
-                    lc_zeek_history(&conn->z, r, hist, sizeof(hist));
-                    proto_item_set_generated(proto_tree_add_string(t, hf_conn_history, tvb, 0, 0, hist));
+                        lc_zeek_state_name(view.conn_state)));
+                    proto_item_set_generated(proto_tree_add_string(t, hf_conn_history, tvb, 0, 0,
+                        view.history));
                 }
             }
         }
@@ -880,8 +869,9 @@ done:
         tr->hdr = in->hdr;
         tr->hdr_avail = in->hdr_avail;
         if (conn != NULL && in->have_seg) {
-            tr->seq_rel = lc_conn_rel_seq(&conn->c, &in->seg);
-            tr->has_ack_rel = lc_conn_rel_ack(&conn->c, &in->seg, &tr->ack_rel) ? TRUE : FALSE;
+            tr->seq_rel = view.seq_rel;
+            tr->ack_rel = view.ack_rel;
+            tr->has_ack_rel = view.has_ack_rel ? TRUE : FALSE;
         }
         tap_queue_packet(synfin_tap, pinfo, tr);
     }
