@@ -97,6 +97,13 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* ,"key":value for an optional number: present only when it has a value */
+static void json_opt_uint(FILE *f, const char *key, bool has, uint32_t value)
+{
+    if (has)
+        fprintf(f, ",\"%s\":%u", key, value);
+}
+
 static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p, const lc_segment *s,
                        const lc_result *r, const lc_view *v, const char *label, int64_t time_ns)
 {
@@ -119,35 +126,26 @@ static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p
     fprintf(f, ",\"state.client\":%u,\"state.client.name\":\"%s\",\"state.server\":%u,\"state.server.name\":\"%s\"",
             r->state_client, lc_state_name(r->state_client), r->state_server, lc_state_name(r->state_server));
     fprintf(f, ",\"seq.rel\":%u", v->seq_rel);
-    if (v->has_ack_rel)
-        fprintf(f, ",\"ack.rel\":%u", v->ack_rel);
+    json_opt_uint(f, "ack.rel", v->has_ack_rel, v->ack_rel);
     if (r->has_seq_delta)
         fprintf(f, ",\"seq.delta\":%d", r->seq_delta);
     if (r->has_ack_delta)
         fprintf(f, ",\"ack.delta\":%d", r->ack_delta);
     if (r->has_ack_expected)
         fprintf(f, ",\"ack.expected\":%u,\"ack.ok\":%s", r->ack_expected, r->ack_ok ? "true" : "false");
-    if (r->ack_frame)
-        fprintf(f, ",\"ack.frame\":%u", r->ack_frame);
-    if (v->has_isn_client)
-        fprintf(f, ",\"isn.client\":%u", v->isn_client);
-    if (v->has_isn_server)
-        fprintf(f, ",\"isn.server\":%u", v->isn_server);
-    if (v->syn_frame)
-        fprintf(f, ",\"syn_frame\":%u", v->syn_frame);
-    if (v->synack_frame)
-        fprintf(f, ",\"synack_frame\":%u", v->synack_frame);
-    if (v->fin_frame)
-        fprintf(f, ",\"fin_frame\":%u", v->fin_frame);
+    json_opt_uint(f, "ack.frame", r->ack_frame != 0, r->ack_frame);
+    json_opt_uint(f, "isn.client", v->has_isn_client, v->isn_client);
+    json_opt_uint(f, "isn.server", v->has_isn_server, v->isn_server);
+    json_opt_uint(f, "syn_frame", v->syn_frame != 0, v->syn_frame);
+    json_opt_uint(f, "synack_frame", v->synack_frame != 0, v->synack_frame);
+    json_opt_uint(f, "fin_frame", v->fin_frame != 0, v->fin_frame);
     if (v->has_handshake_rtt)
         fprintf(f, ",\"handshake.rtt\":%.9f", (double)v->handshake_rtt_ns / 1e9);
     if (v->has_handshake_time)
         fprintf(f, ",\"handshake.time\":%.9f", (double)v->handshake_time_ns / 1e9);
-    if (v->initiator != LC_INITIATOR_NONE)
-        fprintf(f, ",\"teardown.initiator\":%d", (int)v->initiator);
+    json_opt_uint(f, "teardown.initiator", v->initiator != LC_INITIATOR_NONE, (uint32_t)v->initiator);
     fprintf(f, ",\"injected\":%s", p->opts.has_marker ? "true" : "false");
-    if (p->opts.has_marker)
-        fprintf(f, ",\"injected.run\":%u", p->opts.run_id);
+    json_opt_uint(f, "injected.run", p->opts.has_marker, p->opts.run_id);
     if (v->has_conn_state) {
         fprintf(f, ",\"conn.state\":\"%s\",\"conn.history\":", lc_zeek_state_name(v->conn_state));
         json_str(f, v->history);

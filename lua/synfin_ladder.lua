@@ -101,7 +101,7 @@ end
 -- "ESTABLISHED (4)" or "Client state: ESTABLISHED (4)".
 local function state_text(fi)
     local text = fi.display or ""
-    return text:match("([%u_]+) %(%d+%)$") or text:match("^([%u_]+)$") or tostring(fi.value)
+    return text:match("([%u%d_]+) %(%d+%)$") or text:match("^([%u%d_]+)$") or tostring(fi.value)
 end
 
 -- TCP flag bits and their letters, in the order they are printed.

@@ -106,7 +106,7 @@ local initiators = { [1] = "client", [2] = "server", [3] = "both" }
 -- "ESTABLISHED (4)" or "Client state: ESTABLISHED (4)".
 local function state_text(fi)
     local text = fi.display or ""
-    return text:match("([%u_]+) %(%d+%)$") or text:match("^([%u_]+)$") or tostring(fi.value)
+    return text:match("([%u%d_]+) %(%d+%)$") or text:match("^([%u%d_]+)$") or tostring(fi.value)
 end
 
 -- The i-th of n values of a field that appears once per synfin tree; fields
