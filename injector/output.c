@@ -1,5 +1,10 @@
-/* output.c - engine feeding, ladder lines, JSON lines, pcap file. */
+/* output.c - engine feeding, ladder lines, JSON lines, pcap file.  Each
+ * segment is rendered from its lc_result and its lc_view (one call into the
+ * engine), anomalies from the engine's table (anomaly.h). */
 #include "output.h"
+
+#include "anomaly.h"
+#include "view.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -92,22 +97,20 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Anomaly bits, named as the plugin's expert fields (synfin.<name>). */
-static const char *anomaly_names[] = {
-    "bad_ack", "syn_retransmission", "retransmission", "rst_refused", "rst_abort", "data_after_fin",
-    "after_close", "midstream", "simultaneous_open", "simultaneous_close", "bad_flags",
-    "syn_reordered", "new_isn", "no_length"
-};
+/* ,"key":value for an optional number: present only when it has a value */
+static void json_opt_uint(FILE *f, const char *key, bool has, uint32_t value)
+{
+    if (has)
+        fprintf(f, ",\"%s\":%u", key, value);
+}
 
 static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p, const lc_segment *s,
-                       const lc_result *r, const char *label, int64_t time_ns)
+                       const lc_result *r, const lc_view *v, const char *label, int64_t time_ns)
 {
     FILE *f = o->out;
     char a[INET6_ADDRSTRLEN], fl[12];
-    const lc_conn *lc = &c->lc;
-    uint32_t frame = s->frame;
     fprintf(f, "{\"frame\":%u,\"time\":%lld.%09lld,\"time.rel\":%.9f,\"dir\":\"%s\"",
-            frame, (long long)(time_ns / 1000000000), (long long)(time_ns % 1000000000),
+            s->frame, (long long)(time_ns / 1000000000), (long long)(time_ns % 1000000000),
             (double)(time_ns - c->t0_ns) / 1e9, sent ? "sent" : "received");
     fprintf(f, ",\"src\":\"%s\",\"sport\":%u", inj_addr_str(&p->src, a, sizeof a), p->sport);
     fprintf(f, ",\"dst\":\"%s\",\"dport\":%u", inj_addr_str(&p->dst, a, sizeof a), p->dport);
@@ -117,62 +120,40 @@ static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p
             c->stream, lc_result_role(r), r->role_guessed ? "true" : "false", r->phase, lc_phase_name(r->phase));
     fprintf(f, ",\"step\":%u", r->step);
     if (r->step)   /* as the plugin: no total and no merged flag on a segment that is not a step */
-        fprintf(f, ",\"step.total\":%u,\"step.merged\":%s", r->total4 ? 4u : 3u, r->merged ? "true" : "false");
+        fprintf(f, ",\"step.total\":%u,\"step.merged\":%s", r->four_steps ? 4u : 3u, r->merged ? "true" : "false");
     fputs(",\"label\":", f);
     json_str(f, label);
     fprintf(f, ",\"state.client\":%u,\"state.client.name\":\"%s\",\"state.server\":%u,\"state.server.name\":\"%s\"",
             r->state_client, lc_state_name(r->state_client), r->state_server, lc_state_name(r->state_server));
-    fprintf(f, ",\"seq.rel\":%u", lc_conn_rel_seq(lc, s));
-    uint32_t rel_ack;
-    if (lc_conn_rel_ack(lc, s, &rel_ack))
-        fprintf(f, ",\"ack.rel\":%u", rel_ack);
+    fprintf(f, ",\"seq.rel\":%u", v->seq_rel);
+    json_opt_uint(f, "ack.rel", v->has_ack_rel, v->ack_rel);
     if (r->has_seq_delta)
         fprintf(f, ",\"seq.delta\":%d", r->seq_delta);
     if (r->has_ack_delta)
         fprintf(f, ",\"ack.delta\":%d", r->ack_delta);
     if (r->has_ack_expected)
         fprintf(f, ",\"ack.expected\":%u,\"ack.ok\":%s", r->ack_expected, r->ack_ok ? "true" : "false");
-    if (r->ack_frame)
-        fprintf(f, ",\"ack.frame\":%u", r->ack_frame);
-    bool known;
-    uint32_t isn = lc_conn_isn_at(lc, 0, frame, &known);
-    if (known)
-        fprintf(f, ",\"isn.client\":%u", isn);
-    isn = lc_conn_isn_at(lc, 1, frame, &known);
-    if (known)
-        fprintf(f, ",\"isn.server\":%u", isn);
-    uint32_t link = lc_conn_syn_frame_before(lc, frame);
-    if (link)
-        fprintf(f, ",\"syn_frame\":%u", link);
-    link = lc_conn_synack_frame_before(lc, frame);
-    if (link)
-        fprintf(f, ",\"synack_frame\":%u", link);
-    link = lc_conn_peer_fin_frame_before(lc, r, frame);
-    if (link)
-        fprintf(f, ",\"fin_frame\":%u", link);
-    int64_t syn_ns;
-    if (lc_conn_syn_time(lc, frame, &syn_ns) && !r->retransmission && r->phase == LC_PHASE_HANDSHAKE) {
-        if (r->step == 2 && !r->total4 && r->is_syn && r->is_ack)
-            fprintf(f, ",\"handshake.rtt\":%.9f", (double)(s->time_ns - syn_ns) / 1e9);
-        else if ((r->step == 3 && !r->total4) || (r->step == 4 && r->total4))
-            fprintf(f, ",\"handshake.time\":%.9f", (double)(s->time_ns - syn_ns) / 1e9);
-    }
-    int ini = lc_conn_teardown_initiator_at(lc, frame);
-    if (ini)
-        fprintf(f, ",\"teardown.initiator\":%d", ini);
+    json_opt_uint(f, "ack.frame", r->ack_frame != 0, r->ack_frame);
+    json_opt_uint(f, "isn.client", v->has_isn_client, v->isn_client);
+    json_opt_uint(f, "isn.server", v->has_isn_server, v->isn_server);
+    json_opt_uint(f, "syn_frame", v->syn_frame != 0, v->syn_frame);
+    json_opt_uint(f, "synack_frame", v->synack_frame != 0, v->synack_frame);
+    json_opt_uint(f, "fin_frame", v->fin_frame != 0, v->fin_frame);
+    if (v->has_handshake_rtt)
+        fprintf(f, ",\"handshake.rtt\":%.9f", (double)v->handshake_rtt_ns / 1e9);
+    if (v->has_handshake_time)
+        fprintf(f, ",\"handshake.time\":%.9f", (double)v->handshake_time_ns / 1e9);
+    json_opt_uint(f, "teardown.initiator", v->initiator != LC_INITIATOR_NONE, (uint32_t)v->initiator);
     fprintf(f, ",\"injected\":%s", p->opts.has_marker ? "true" : "false");
-    if (p->opts.has_marker)
-        fprintf(f, ",\"injected.run\":%u", p->opts.run_id);
-    if (LC_ZEEK_SNAP_HAS_STATE(r)) {
-        char hist[LC_ZEEK_HIST_MAX + 1];
-        lc_zeek_history(&c->zeek, r, hist, sizeof hist);
-        fprintf(f, ",\"conn.state\":\"%s\",\"conn.history\":", lc_zeek_state_name(LC_ZEEK_SNAP_STATE(r)));
-        json_str(f, hist);
+    json_opt_uint(f, "injected.run", p->opts.has_marker, p->opts.run_id);
+    if (v->has_conn_state) {
+        fprintf(f, ",\"conn.state\":\"%s\",\"conn.history\":", lc_zeek_state_name(v->conn_state));
+        json_str(f, v->history);
     }
     /* anomalies: as the plugin's expert fields, present only when set */
-    for (unsigned i = 0; i < sizeof anomaly_names / sizeof anomaly_names[0]; i++)
-        if (r->anomalies & (1u << i))
-            fprintf(f, ",\"%s\":true", anomaly_names[i]);
+    for (unsigned i = 0; i < LC_ANOM_COUNT; i++)
+        if (r->anomalies & lc_anomalies[i].bit)
+            fprintf(f, ",\"%s\":true", lc_anomalies[i].key);
     fputs("}\n", f);
 }
 
@@ -218,19 +199,20 @@ void output_segment(output *o, out_conn *c, bool sent, const uint8_t *ip, size_t
     if (o->quiet)
         return;
     char label[64];
+    lc_view v;
     lc_result_label(r, label, sizeof label);
+    lc_view_of(&c->lc, &c->zeek, &s, r, &v);
     if (o->json) {
-        print_json(o, c, sent, p, &s, r, label, time_ns);
+        print_json(o, c, sent, p, &s, r, &v, label, time_ns);
     } else {
         char fl[12], ackbuf[16];
-        uint32_t rel_ack;
-        if (lc_conn_rel_ack(&c->lc, &s, &rel_ack))
-            snprintf(ackbuf, sizeof ackbuf, "%u", rel_ack);
+        if (v.has_ack_rel)
+            snprintf(ackbuf, sizeof ackbuf, "%u", v.ack_rel);
         else
             snprintf(ackbuf, sizeof ackbuf, "-");
         fprintf(o->out, "%11.6f %-3s %-5s %10u %10s %6u %6u  %-24s %-12s %s\n",
                 (double)(time_ns - c->t0_ns) / 1e9, sent ? "-->" : "<--", pkt_flags_str(p->flags, fl),
-                lc_conn_rel_seq(&c->lc, &s), ackbuf, p->len, p->win, label,
+                v.seq_rel, ackbuf, p->len, p->win, label,
                 lc_state_name(r->state_client), lc_state_name(r->state_server));
     }
     fflush(o->out);

@@ -5,22 +5,12 @@
  * step, and fill a snapshot.  All sequence arithmetic is modulo 2^32.
  */
 #include "lifecycle.h"
+#include "lifecycle-int.h"
 #include "reading.h"
 
 #include <string.h>
 
 _Static_assert(sizeof(lc_result) == 24, "lc_result is stored per frame: keep it at 24 bytes");
-
-/* lc_end.flags */
-enum {
-    END_BASE     = 0x01, /* base set */
-    END_SENT     = 0x02, /* has sent a segment (next, last_seq valid) */
-    END_SYN      = 0x04, /* has sent a bare SYN */
-    END_SYNACK   = 0x08, /* has sent a SYN-ACK */
-    END_FIN      = 0x10, /* has sent a FIN (fin_seq valid) */
-    END_ACKED    = 0x20, /* has acknowledged the peer's FIN */
-    END_LAST_ACK = 0x40  /* last_ack valid */
-};
 
 /* lc_conn.conn_flags */
 enum {
@@ -67,7 +57,7 @@ static void set_step(lc_result *r, unsigned phase, unsigned step, unsigned kind,
     r->step = (uint8_t)step;
     r->steps_kind = kind == LC_KIND_SIM;
     /* Step totals: a normal handshake has 3 steps, everything else 4. */
-    r->total4 = !(phase == LC_PHASE_HANDSHAKE && kind == LC_KIND_NORMAL);
+    r->four_steps = !(phase == LC_PHASE_HANDSHAKE && kind == LC_KIND_NORMAL);
     r->merged = merged;
 }
 
@@ -97,11 +87,6 @@ void lc_conn_init(lc_conn *c)
     memset(c, 0, sizeof *c);
     c->end[0].state = LC_CLOSED;
     c->end[1].state = LC_LISTEN;
-}
-
-static int role_index(const lc_conn *c, const lc_segment *s)
-{
-    return s->from == c->client_from ? 0 : 1;
 }
 
 /* First segment: decide the roles (spec section 2). */
@@ -723,68 +708,6 @@ snapshot:
     r->state_client = c->end[0].state & 0xF;
     r->state_server = c->end[1].state & 0xF;
     note_section8(c, s, r, first, st_before);
-}
-
-uint32_t lc_conn_rel_seq(const lc_conn *c, const lc_segment *s)
-{
-    return s->seq - c->end[role_index(c, s)].base;
-}
-
-bool lc_conn_rel_ack(const lc_conn *c, const lc_segment *s, uint32_t *rel_ack)
-{
-    const lc_end *p = &c->end[role_index(c, s) ^ 1];
-    if (!(s->flags & LC_ACK) || !(p->flags & END_BASE))
-        return false;
-    *rel_ack = s->ack - p->base;
-    return true;
-}
-
-uint32_t lc_conn_isn_at(const lc_conn *c, int role_idx, uint32_t frame, bool *known)
-{
-    const lc_end *e = &c->end[role_idx & 1];
-    *known = e->isn_frame != 0 && e->isn_frame <= frame;
-    return *known ? c->isn_first[role_idx & 1] : 0; /* a new attempt's ISN does not rewrite it */
-}
-
-uint32_t lc_conn_syn_frame_before(const lc_conn *c, uint32_t frame)
-{
-    uint32_t f = c->end[0].isn_frame;
-    return (c->end[0].flags & END_SYN) && f && f < frame ? f : 0;
-}
-
-uint32_t lc_conn_synack_frame_before(const lc_conn *c, uint32_t frame)
-{
-    uint32_t f = c->synack_frame;
-    return f && f < frame ? f : 0;
-}
-
-uint32_t lc_conn_peer_fin_frame_before(const lc_conn *c, const lc_result *r, uint32_t frame)
-{
-    uint32_t f = c->end[r->role_s2c ? 0 : 1].fin_frame;
-    return f && f < frame ? f : 0;
-}
-
-bool lc_conn_syn_time(const lc_conn *c, uint32_t frame, int64_t *time_ns)
-{
-    if (!lc_conn_syn_frame_before(c, frame))
-        return false;
-    *time_ns = c->syn_time_ns;
-    return true;
-}
-
-int lc_conn_teardown_initiator_at(const lc_conn *c, uint32_t frame)
-{
-    if (c->sim_close_frame && c->sim_close_frame <= frame)
-        return 3;
-    uint32_t f0 = c->end[0].fin_frame, f1 = c->end[1].fin_frame;
-    bool k0 = f0 && f0 <= frame, k1 = f1 && f1 <= frame;
-    if (k0 && k1)
-        return f0 <= f1 ? 1 : 2;
-    if (k0)
-        return 1;
-    if (k1)
-        return 2;
-    return 0;
 }
 
 static const char *const state_names[LC_STATE_COUNT] = {

@@ -44,7 +44,8 @@ typedef enum lc_phase {
     LC_PHASE_TEARDOWN = 3, LC_PHASE_RESET = 4, LC_PHASE_CLOSED = 5
 } lc_phase;
 
-/* Anomalies found at one segment (bits of lc_result.anomalies). */
+/* Anomalies found at one segment (bits of lc_result.anomalies).  Their
+ * filter keys, severities and texts: the table in anomaly.h. */
 enum {
     LC_ANOM_BAD_ACK        = 1u << 0,  /* handshake ack is not peer ISN + 1 */
     LC_ANOM_SYN_RETRANS    = 1u << 1,  /* SYN or SYN-ACK sent again */
@@ -60,10 +61,11 @@ enum {
     LC_ANOM_SYN_REORDER    = 1u << 11, /* SYN seen after the SYN-ACK that answers it */
     LC_ANOM_NEW_ISN        = 1u << 12, /* SYN with another ISN on an open connection */
     LC_ANOM_NO_LENGTH      = 1u << 13, /* payload length unknown (header cut) */
-    LC_ANOM_OLD_CONNECTION = 1u << 14  /* spec 8.1: the SYN was answered by the ACK of an
+    LC_ANOM_OLD_CONNECTION = 1u << 14, /* spec 8.1: the SYN was answered by the ACK of an
                                         * older connection on this 4-tuple */
-    /* Bits 16 and up are not stored in lc_result.anomalies: see reading.h
-     * (lc_result_anomalies) for the whole set, 32 bits wide. */
+    LC_ANOM_STORED_COUNT   = 15        /* bits 0..14 are stored in lc_result.anomalies;
+                                        * bits 16 and up are derived: see reading.h
+                                        * (lc_result_anomalies), 32 bits wide */
 };
 
 /* One TCP segment as the caller saw it. */
@@ -96,16 +98,18 @@ typedef struct lc_result {
     uint32_t ack_expected;   /* relative; valid if has_ack_expected */
     uint16_t anomalies;      /* LC_ANOM_* */
     uint8_t  state_client : 4, state_server : 4;
-    uint8_t  phase : 3, step : 3, total4 : 1, merged : 1;
+    uint8_t  phase : 3, step : 3,
+             four_steps : 1, /* the phase has 4 steps (else 3): "n/4" in the label */
+             merged : 1;
     uint8_t  role_s2c : 1, role_guessed : 1, retransmission : 1, has_payload : 1,
              has_seq_delta : 1, has_ack_delta : 1, has_ack_expected : 1, ack_ok : 1;
     uint8_t  steps_kind : 1, /* LC_KIND_*: which step vocabulary the label uses */
              is_ack : 1, is_syn : 1, is_fin : 1, is_rst : 1, /* the segment's flags */
              valid : 1,      /* set by lc_conn_observe; a zeroed record is "none" */
              advances : 1,   /* payload beyond the sender's highest sequence so far */
-             hist_h_only : 1;/* Zeek history was "H" here (later rewritten to "^h") */
-    uint8_t  conn_state;     /* lc_zeek: see LC_ZEEK_SNAP_* in zeek.h */
-    uint8_t  hist_len : 5,   /* lc_zeek: history length as of this segment (<= 22) */
+             zeek_h_only : 1;/* Zeek history was "H" here (later rewritten to "^h") */
+    uint8_t  zeek_snap;      /* lc_zeek: conn_state + origin, see LC_ZEEK_SNAP_* in zeek.h */
+    uint8_t  zeek_hist_len : 5, /* lc_zeek: history length as of this segment (<= 22) */
              rst_check : 2,  /* spec 8.3, on RSTs: LC_RST_CHECK_* (0 unknown) */
              clears_old : 1; /* spec 8.1: the client's RST that clears an old connection */
 } lc_result;
@@ -169,28 +173,16 @@ void lc_conn_init(lc_conn *c);
 /* Apply one segment; fills *r with the snapshot after it. */
 void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r);
 
-/* Relative numbers of a segment already observed (same values on every pass:
- * the bases never change once set).  Returns false for ack when the segment
- * has no ACK flag or the peer's base is not known. */
-uint32_t lc_conn_rel_seq(const lc_conn *c, const lc_segment *s);
-bool     lc_conn_rel_ack(const lc_conn *c, const lc_segment *s, uint32_t *rel_ack);
-
-/* Facts known at frame `frame` (snapshot semantics: a link is shown only on
- * segments after the frame it points to).  Return 0 when unknown. */
-uint32_t lc_conn_isn_at(const lc_conn *c, int role_index, uint32_t frame, bool *known);
-uint32_t lc_conn_syn_frame_before(const lc_conn *c, uint32_t frame);
-uint32_t lc_conn_synack_frame_before(const lc_conn *c, uint32_t frame);
-uint32_t lc_conn_peer_fin_frame_before(const lc_conn *c, const lc_result *r, uint32_t frame);
-/* Capture time of the client's first SYN, if it came before `frame`; the
- * handshake RTT (on SYN-ACK 2/3) and time (on ACK 3/3, SYN-ACK 4/4) are the
- * segment's own time minus this. */
-bool     lc_conn_syn_time(const lc_conn *c, uint32_t frame, int64_t *time_ns);
-int      lc_conn_teardown_initiator_at(const lc_conn *c, uint32_t frame); /* 0 none, 1, 2, 3 */
+/* What a segment shows beyond its lc_result (relative numbers, ISNs, frame
+ * links, handshake times, teardown initiator, Zeek summary) comes from one
+ * call: lc_view_of in view.h. */
 
 /* Short text of a segment's place in the life, e.g. "SYN 1/3", "ACK+FIN 2/4+3/4",
  * "RST refused", "SYN 1/3 (retransmission)".  Always NUL-terminates. */
 size_t lc_result_label(const lc_result *r, char *buf, size_t size);
 
+/* The one list of the spec's state names (section 3): the plugin's
+ * value_string is built from it, the Lua scripts read the field's text. */
 const char *lc_state_name(unsigned state);   /* "ESTABLISHED"; "?" out of range */
 const char *lc_phase_name(unsigned phase);   /* "handshake" */
 

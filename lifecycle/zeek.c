@@ -200,10 +200,10 @@ void lc_zeek_observe(lc_zeek *z, const lc_segment *s, lc_result *r)
         put(z, '^');
     }
 
-    r->conn_state = (uint8_t)((lc_zeek_conn_state(z) + 1) |
+    r->zeek_snap = (uint8_t)((lc_zeek_conn_state(z) + 1) |
                               (s->from == z->orig_from ? 0x80 : 0));
-    r->hist_len = z->hist_len;
-    r->hist_h_only = z->hist_len == 1 && z->hist[0] == 'H';
+    r->zeek_hist_len = z->hist_len;
+    r->zeek_h_only = z->hist_len == 1 && z->hist[0] == 'H';
 }
 
 /* History matches ^\^?S[^HAFGIQ]*R : a SYN, then no originator letter of an
@@ -271,8 +271,8 @@ size_t lc_zeek_history(const lc_zeek *z, const lc_result *r, char *buf, size_t s
     const char *src = z->hist;
     size_t n = z->hist_len;
     if (r) {
-        n = r->hist_len <= z->hist_len ? r->hist_len : z->hist_len;
-        if (r->hist_h_only) {
+        n = r->zeek_hist_len <= z->hist_len ? r->zeek_hist_len : z->hist_len;
+        if (r->zeek_h_only) {
             src = "H";
             n = 1;
         }

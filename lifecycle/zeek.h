@@ -44,15 +44,15 @@ typedef struct lc_zeek {
 void lc_zeek_init(lc_zeek *z);
 
 /* Apply one segment after lc_conn_observe filled *r; records the snapshot
- * (conn_state, history length) into r->conn_state / r->hist_len. */
+ * (conn_state, history length) into r->zeek_snap / r->zeek_hist_len. */
 void lc_zeek_observe(lc_zeek *z, const lc_segment *s, lc_result *r);
 
-/* What lc_zeek_observe records in lc_result.conn_state: the conn_state as of
+/* What lc_zeek_observe records in lc_result.zeek_snap: the conn_state as of
  * the segment (LC_ZS_* + 1; 0 = none) and whether the segment came from the
  * originator, as known at that segment. */
-#define LC_ZEEK_SNAP_STATE(r)     ((unsigned)((r)->conn_state & 0x0F) - 1u)
-#define LC_ZEEK_SNAP_HAS_STATE(r) (((r)->conn_state & 0x0F) != 0)
-#define LC_ZEEK_SNAP_FROM_ORIG(r) (((r)->conn_state & 0x80) != 0)
+#define LC_ZEEK_SNAP_STATE(r)     ((unsigned)((r)->zeek_snap & 0x0F) - 1u)
+#define LC_ZEEK_SNAP_HAS_STATE(r) (((r)->zeek_snap & 0x0F) != 0)
+#define LC_ZEEK_SNAP_FROM_ORIG(r) (((r)->zeek_snap & 0x80) != 0)
 
 /* The conn_state as of now (LC_ZS_*). */
 lc_zeek_state lc_zeek_conn_state(const lc_zeek *z);

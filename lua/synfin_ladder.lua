@@ -96,9 +96,13 @@ end
 ------------------------------------------------------------------------------
 -- Collecting segments.
 
--- Spec §3, the plugin's value_string.
-local STATE_NAMES = { [0] = "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
-                      "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT" }
+-- A state field's name as the plugin shows it (its value_string, built from
+-- the engine's list): the display text, whether it reads "ESTABLISHED",
+-- "ESTABLISHED (4)" or "Client state: ESTABLISHED (4)".
+local function state_text(fi)
+    local text = fi.display or ""
+    return text:match("([%u%d_]+) %(%d+%)$") or text:match("^([%u%d_]+)$") or tostring(fi.value)
+end
 
 -- TCP flag bits and their letters, in the order they are printed.
 local FLAG_LETTERS = { { 0x002, "S" }, { 0x001, "F" }, { 0x004, "R" }, { 0x008, "P" },
@@ -152,7 +156,9 @@ local function frame_layers()
                            ["synfin.state.client"] = "cst", ["synfin.state.server"] = "sst",
                            ["synfin.seq.rel"] = "seq", ["synfin.ack.rel"] = "ack",
                            ["synfin.injected"] = "injected" })[name]
-            if key and sf[key] == nil then sf[key] = fi.value end
+            if key and sf[key] == nil then
+                sf[key] = (key == "cst" or key == "sst") and state_text(fi) or fi.value
+            end
         end
     end
     return time, tcps, sfs
@@ -215,9 +221,8 @@ local function endpoint_text(ep)
     return addr .. ":" .. tostring(ep[2])
 end
 
-local function state_name(v)
-    if v == nil then return "?" end
-    return STATE_NAMES[v] or tostring(v)
+local function state_name(text)
+    return text or "?"
 end
 
 local function arrow_text(s)

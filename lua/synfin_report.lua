@@ -101,8 +101,13 @@ local order = {}
 local last_frame = -1
 
 local initiators = { [1] = "client", [2] = "server", [3] = "both" }
-local state_names = { [0] = "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
-                      "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT" }
+-- A state field's name as the plugin shows it (its value_string, built from
+-- the engine's list): the display text, whether it reads "ESTABLISHED",
+-- "ESTABLISHED (4)" or "Client state: ESTABLISHED (4)".
+local function state_text(fi)
+    local text = fi.display or ""
+    return text:match("([%u%d_]+) %(%d+%)$") or text:match("^([%u%d_]+)$") or tostring(fi.value)
+end
 
 -- The i-th of n values of a field that appears once per synfin tree; fields
 -- that TCP adds to every layer are aligned from the innermost one.
@@ -144,8 +149,8 @@ local function collect(pinfo)
         c.last = now
         if states[i] then c.state = states[i].value end
         if hists[i] then c.hist = hists[i].value end
-        if cst[i] then c.cstate = state_names[cst[i].value] end
-        if sst[i] then c.sstate = state_names[sst[i].value] end
+        if cst[i] then c.cstate = state_text(cst[i]) end
+        if sst[i] then c.sstate = state_text(sst[i]) end
         if n == 1 then
             if rtts[1] then c.rtt = rtts[1].value end
             if inits[1] then c.init = initiators[inits[1].value] end

@@ -35,16 +35,11 @@
 
 #include "lifecycle.h"
 #include "reading.h"
+#include "view.h"
 
 #define MAX_SEGS 256
 
-typedef struct at_frame {
-    uint32_t syn_l, synack_l, pfin_l, isn[2], rel_seq, rel_ack;
-    bool isn_k[2], syn_t_k, rel_ack_k, van_k, hc_k, td_k;
-    int init;
-    unsigned van;
-    int64_t syn_t, hc, td;
-} at_frame;
+typedef lc_view at_frame; /* everything a face shows for a segment */
 
 static void fail(const char *what, size_t i)
 {
@@ -111,20 +106,7 @@ static size_t decode(const uint8_t *data, size_t size, lc_segment *segs)
 
 static void ask(const lc_conn *c, const lc_segment *s, const lc_result *r, at_frame *a)
 {
-    memset(a, 0, sizeof *a);
-    uint32_t f = s->frame;
-    a->syn_l = lc_conn_syn_frame_before(c, f);
-    a->synack_l = lc_conn_synack_frame_before(c, f);
-    a->pfin_l = lc_conn_peer_fin_frame_before(c, r, f);
-    for (int i = 0; i < 2; i++)
-        a->isn[i] = lc_conn_isn_at(c, i, f, &a->isn_k[i]);
-    a->syn_t_k = lc_conn_syn_time(c, f, &a->syn_t);
-    a->init = lc_conn_teardown_initiator_at(c, f);
-    a->rel_seq = lc_conn_rel_seq(c, s);
-    a->rel_ack_k = lc_conn_rel_ack(c, s, &a->rel_ack);
-    a->van_k = lc_conn_vantage_at(c, f, &a->van);
-    a->hc_k = lc_conn_halfclose(c, r, f, s->time_ns, &a->hc);
-    a->td_k = lc_conn_teardown_time(c, r, f, s->time_ns, &a->td);
+    lc_view_of(c, NULL, s, r, a);
 }
 
 static void check_result(const lc_segment *s, const lc_result *r, size_t i)
@@ -151,19 +133,26 @@ static void check_result(const lc_segment *s, const lc_result *r, size_t i)
 /* The first answer that differs, or NULL. */
 static const char *diff_at(const at_frame *a, const at_frame *b)
 {
-    if (a->syn_l != b->syn_l) return "syn_frame";
-    if (a->synack_l != b->synack_l) return "synack_frame";
-    if (a->pfin_l != b->pfin_l) return "fin_frame";
-    for (int k = 0; k < 2; k++)
-        if (a->isn_k[k] != b->isn_k[k] || (a->isn_k[k] && a->isn[k] != b->isn[k]))
-            return k ? "isn.server" : "isn.client";
-    if (a->syn_t_k != b->syn_t_k || (a->syn_t_k && a->syn_t != b->syn_t)) return "syn time";
-    if (a->init != b->init) return "teardown.initiator";
-    if (a->rel_seq != b->rel_seq) return "seq.rel";
-    if (a->rel_ack_k != b->rel_ack_k || (a->rel_ack_k && a->rel_ack != b->rel_ack)) return "ack.rel";
-    if (a->van_k != b->van_k || (a->van_k && a->van != b->van)) return "vantage";
-    if (a->hc_k != b->hc_k || (a->hc_k && a->hc != b->hc)) return "teardown.halfclose";
-    if (a->td_k != b->td_k || (a->td_k && a->td != b->td)) return "teardown.time";
+    if (a->syn_frame != b->syn_frame) return "syn_frame";
+    if (a->synack_frame != b->synack_frame) return "synack_frame";
+    if (a->fin_frame != b->fin_frame) return "fin_frame";
+    if (a->has_isn_client != b->has_isn_client || a->isn_client != b->isn_client) return "isn.client";
+    if (a->has_isn_server != b->has_isn_server || a->isn_server != b->isn_server) return "isn.server";
+    if (a->has_syn_time != b->has_syn_time || a->syn_time_ns != b->syn_time_ns) return "syn time";
+    if (a->has_handshake_rtt != b->has_handshake_rtt || a->handshake_rtt_ns != b->handshake_rtt_ns)
+        return "handshake.rtt";
+    if (a->has_handshake_time != b->has_handshake_time ||
+        a->handshake_time_ns != b->handshake_time_ns)
+        return "handshake.time";
+    if (a->initiator != b->initiator) return "teardown.initiator";
+    if (a->seq_rel != b->seq_rel) return "seq.rel";
+    if (a->has_ack_rel != b->has_ack_rel || a->ack_rel != b->ack_rel) return "ack.rel";
+    if (a->has_vantage != b->has_vantage || a->vantage != b->vantage) return "vantage";
+    if (a->has_halfclose != b->has_halfclose || a->halfclose_ns != b->halfclose_ns)
+        return "teardown.halfclose";
+    if (a->has_teardown_time != b->has_teardown_time || a->teardown_time_ns != b->teardown_time_ns)
+        return "teardown.time";
+    if (a->has_rst_check != b->has_rst_check || a->rst_check != b->rst_check) return "rst.check";
     return NULL;
 }
 
@@ -196,8 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check_result(&segs[i], &res[i], i);
         ask(&c, &segs[i], &res[i], &live[i]);
-        if (live[i].syn_l >= segs[i].frame || live[i].synack_l >= segs[i].frame ||
-            live[i].pfin_l >= segs[i].frame)
+        if (live[i].syn_frame >= segs[i].frame || live[i].synack_frame >= segs[i].frame ||
+            live[i].fin_frame >= segs[i].frame)
             fail("a frame link points forwards", i);
 
         const lc_result *r = &res[i];

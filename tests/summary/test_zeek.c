@@ -60,7 +60,7 @@ static void run(const scenario *sc)
         lc_result r;
         lc_conn_observe(&c, &s, &r);
         lc_zeek_observe(&z, &s, &r);
-        if (!LC_ZEEK_SNAP_HAS_STATE(&r) || r.hist_len != z.hist_len ||
+        if (!LC_ZEEK_SNAP_HAS_STATE(&r) || r.zeek_hist_len != z.hist_len ||
             LC_ZEEK_SNAP_FROM_ORIG(&r) != lc_zeek_is_orig(&z, &s)) {
             printf("FAIL %s seg %d: snapshot not recorded\n", sc->name, i + 1);
             failures++;

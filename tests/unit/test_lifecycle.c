@@ -19,6 +19,7 @@
 
 #include "test_lifecycle.h"
 #include "reading.h"
+#include "view.h"
 
 #define MAX_ROWS 64
 
@@ -128,66 +129,58 @@ static void check_opt(const scenario *sc, size_t i, const char *when, const char
               has ? "" : "none/", got);
 }
 
-static void check_at(const scenario *sc, size_t i, const char *when, const lc_conn *c,
-                     const lc_result *r, const texp *e, const lc_segment *s)
+static void check_at(const scenario *sc, size_t i, const char *when, const lc_view *v,
+                     const texp *e)
 {
     uint32_t frame = (uint32_t)(i + 1);
 
     /* spec section 8: values as of this frame */
     if (e->chk_van) {
-        unsigned v = 0;
-        bool has = lc_conn_vantage_at(c, frame, &v);
-        check_opt(sc, i, when, "vantage", e->van, has, (int64_t)v);
+        check_opt(sc, i, when, "vantage", e->van, v->has_vantage, (int64_t)v->vantage);
     }
     if (e->chk_hc) {
-        int64_t ns = 0;
-        bool has = lc_conn_halfclose(c, r, frame, s->time_ns, &ns);
-        check_opt(sc, i, when, "teardown.halfclose", e->hc, has, ns);
+        check_opt(sc, i, when, "teardown.halfclose", e->hc, v->has_halfclose, v->halfclose_ns);
     }
     if (e->chk_tdt) {
-        int64_t ns = 0;
-        bool has = lc_conn_teardown_time(c, r, frame, s->time_ns, &ns);
-        check_opt(sc, i, when, "teardown.time", e->tdt, has, ns);
+        check_opt(sc, i, when, "teardown.time", e->tdt, v->has_teardown_time,
+                  v->teardown_time_ns);
     }
 
     /* links point backwards only, whatever the row expects */
-    uint32_t syn_l = lc_conn_syn_frame_before(c, frame);
-    uint32_t synack_l = lc_conn_synack_frame_before(c, frame);
-    uint32_t pfin_l = lc_conn_peer_fin_frame_before(c, r, frame);
-    CHECK(syn_l < frame, "syn_frame_before(%u) = %u does not point backwards", frame, syn_l);
-    CHECK(synack_l < frame, "synack_frame_before(%u) = %u does not point backwards", frame,
-          synack_l);
-    CHECK(pfin_l < frame, "peer_fin_frame_before(%u) = %u does not point backwards", frame,
-          pfin_l);
+    CHECK(v->syn_frame < frame, "syn_frame at %u = %u does not point backwards", frame,
+          v->syn_frame);
+    CHECK(v->synack_frame < frame, "synack_frame at %u = %u does not point backwards", frame,
+          v->synack_frame);
+    CHECK(v->fin_frame < frame, "fin_frame at %u = %u does not point backwards", frame,
+          v->fin_frame);
 
     if (e->chk_links) {
-        CHECK(syn_l == e->syn_link, "syn_frame_before expected %u, got %u", e->syn_link, syn_l);
-        CHECK(synack_l == e->synack_link, "synack_frame_before expected %u, got %u",
-              e->synack_link, synack_l);
+        CHECK(v->syn_frame == e->syn_link, "syn_frame expected %u, got %u", e->syn_link,
+              v->syn_frame);
+        CHECK(v->synack_frame == e->synack_link, "synack_frame expected %u, got %u",
+              e->synack_link, v->synack_frame);
     }
     if (e->chk_pfin)
-        CHECK(pfin_l == e->pfin, "peer_fin_frame_before expected %u, got %u", e->pfin, pfin_l);
-    if (e->chk_init) {
-        int got = lc_conn_teardown_initiator_at(c, frame);
-        CHECK(got == e->init, "teardown_initiator_at expected %d, got %d", e->init, got);
-    }
+        CHECK(v->fin_frame == e->pfin, "fin_frame expected %u, got %u", e->pfin, v->fin_frame);
+    if (e->chk_init)
+        CHECK((int)v->initiator == e->init, "teardown initiator expected %d, got %d", e->init,
+              (int)v->initiator);
     if (e->chk_synt) {
-        int64_t t = 0;
-        bool known = lc_conn_syn_time(c, frame, &t);
         if (e->synt == NONE)
-            CHECK(!known, "syn_time expected unknown, got %" PRId64, t);
+            CHECK(!v->has_syn_time, "syn_time expected unknown, got %" PRId64, v->syn_time_ns);
         else
-            CHECK(known && t == e->synt, "syn_time expected %" PRId64 ", got %s%" PRId64,
-                  e->synt, known ? "" : "unknown/", t);
+            CHECK(v->has_syn_time && v->syn_time_ns == e->synt,
+                  "syn_time expected %" PRId64 ", got %s%" PRId64, e->synt,
+                  v->has_syn_time ? "" : "unknown/", v->syn_time_ns);
     }
     for (int role = 0; role < 2; role++) {
         int chk = role == 0 ? e->chk_isnc : e->chk_isns;
         int64_t want = role == 0 ? e->isnc : e->isns;
         const char *name = role == 0 ? "isn.client" : "isn.server";
+        bool known = role == 0 ? v->has_isn_client : v->has_isn_server;
+        uint32_t isn = role == 0 ? v->isn_client : v->isn_server;
         if (!chk)
             continue;
-        bool known = false;
-        uint32_t isn = lc_conn_isn_at(c, role, frame, &known);
         if (want == NONE) {
             CHECK(!known, "%s expected unknown, got known (%" PRIu32 ")", name, isn);
         } else {
@@ -197,23 +190,30 @@ static void check_at(const scenario *sc, size_t i, const char *when, const lc_co
     }
 }
 
-static void check_rel(const scenario *sc, size_t i, const char *when, const lc_conn *c,
-                      const lc_segment *s, const texp *e)
+static void check_rel(const scenario *sc, size_t i, const char *when, const lc_view *v,
+                      const texp *e)
 {
-    if (e->chk_rseq) {
-        uint32_t got = lc_conn_rel_seq(c, s);
-        CHECK(got == (uint32_t)e->rseq, "rel seq expected %" PRIu32 ", got %" PRIu32,
-              (uint32_t)e->rseq, got);
-    }
+    if (e->chk_rseq)
+        CHECK(v->seq_rel == (uint32_t)e->rseq, "rel seq expected %" PRIu32 ", got %" PRIu32,
+              (uint32_t)e->rseq, v->seq_rel);
     if (e->chk_rack) {
-        uint32_t got = 0;
-        bool has = lc_conn_rel_ack(c, s, &got);
         if (e->rack == NONE)
-            CHECK(!has, "rel ack expected none, got %" PRIu32, got);
+            CHECK(!v->has_ack_rel, "rel ack expected none, got %" PRIu32, v->ack_rel);
         else
-            CHECK(has && got == (uint32_t)e->rack, "rel ack expected %" PRIu32 ", got %s%" PRIu32,
-                  (uint32_t)e->rack, has ? "" : "none/", got);
+            CHECK(v->has_ack_rel && v->ack_rel == (uint32_t)e->rack,
+                  "rel ack expected %" PRIu32 ", got %s%" PRIu32, (uint32_t)e->rack,
+                  v->has_ack_rel ? "" : "none/", v->ack_rel);
     }
+}
+
+/* The view of segment i and the questions about it. */
+static void check_view(const scenario *sc, size_t i, const char *when, const lc_conn *c,
+                       const lc_segment *s, const lc_result *r, const texp *e)
+{
+    lc_view v;
+    lc_view_of(c, NULL, s, r, &v);
+    check_rel(sc, i, when, &v, e);
+    check_at(sc, i, when, &v, e);
 }
 
 /* ---- one segment -------------------------------------------------------- */
@@ -234,7 +234,7 @@ static void check_row(const scenario *sc, size_t i, const lc_conn *c, const lc_s
     CHECK(r->step == 0 || r->phase == LC_PHASE_HANDSHAKE || r->phase == LC_PHASE_TEARDOWN,
           "step %u in phase %s: steps exist only in handshake and teardown", r->step,
           lc_phase_name(r->phase));
-    CHECK(r->step == 0 || r->total4 || r->step <= 3, "step %u of 3", r->step);
+    CHECK(r->step == 0 || r->four_steps || r->step <= 3, "step %u of 3", r->step);
     CHECK(!r->merged || r->step > 0, "merged on a segment that is no step");
     CHECK(r->valid, "valid not set by lc_conn_observe");
     CHECK(r->is_ack == !!(t->flags & LC_ACK) && r->is_syn == !!(t->flags & LC_SYN) &&
@@ -289,8 +289,8 @@ static void check_row(const scenario *sc, size_t i, const lc_conn *c, const lc_s
     if (e->chk_step)
         CHECK(r->step == (unsigned)e->step, "step expected %d, got %u", e->step, r->step);
     if (e->total)
-        CHECK(r->total4 == (e->total == 4), "step total expected %d, got %d", e->total,
-              r->total4 ? 4 : 3);
+        CHECK(r->four_steps == (e->total == 4), "step total expected %d, got %d", e->total,
+              r->four_steps ? 4 : 3);
     if (e->chk_states) {
         CHECK(r->state_client == (unsigned)e->sc, "state_client expected %s, got %s",
               st((unsigned)e->sc), st(r->state_client));
@@ -349,8 +349,7 @@ static void check_row(const scenario *sc, size_t i, const lc_conn *c, const lc_s
         CHECK(r->steps_kind == (unsigned)e->kind, "steps_kind expected %d, got %u", e->kind,
               r->steps_kind);
 
-    check_rel(sc, i, when, c, s, e);
-    check_at(sc, i, when, c, r, e, s);
+    check_view(sc, i, when, c, s, r, e);
 }
 
 /* ---- one scenario ---------------------------------------------------------- */
@@ -393,8 +392,7 @@ static void run_scenario(const scenario *sc)
     /* the same questions with the connection in its final state */
     when = " [asked again after the last segment]";
     for (i = 0; i < sc->nrows; i++) {
-        check_rel(sc, i, when, &c, &segs[i], &sc->rows[i].exp);
-        check_at(sc, i, when, &c, &res[i], &sc->rows[i].exp, &segs[i]);
+        check_view(sc, i, when, &c, &segs[i], &res[i], &sc->rows[i].exp);
     }
 
     /* a second run gives the same snapshots */

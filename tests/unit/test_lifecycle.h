@@ -39,7 +39,7 @@ typedef struct texp {
     int chk_phase, phase, chk_step, step, total; /* total 0: not checked */
     int chk_states, sc, ss;
     int chk_rseq;  int64_t rseq;
-    int chk_rack;  int64_t rack;    /* NONE: lc_conn_rel_ack returns false */
+    int chk_rack;  int64_t rack;    /* NONE: the view has no ack.rel */
     int chk_aexp;  int64_t aexp;    /* has_ack_expected and the value */
     int ack_ok;                     /* 0 skip, NO, YES */
     int chk_sd;    int64_t sd;      /* NONE: has_seq_delta false */
@@ -48,12 +48,12 @@ typedef struct texp {
     unsigned anom, noanom;          /* bits that must be set / must be clear */
     const char *label;
     int chk_kind, kind;
-    int chk_init, init;             /* lc_conn_teardown_initiator_at(frame) */
+    int chk_init, init;             /* lc_view.initiator (LC_INITIATOR_*) */
     int chk_links; uint32_t syn_link, synack_link;
-    int chk_pfin; uint32_t pfin;    /* lc_conn_peer_fin_frame_before */
-    int chk_isnc; int64_t isnc;     /* lc_conn_isn_at(client) at this frame */
+    int chk_pfin; uint32_t pfin;    /* lc_view.fin_frame */
+    int chk_isnc; int64_t isnc;     /* lc_view.isn_client at this frame */
     int chk_isns; int64_t isns;
-    int chk_synt; int64_t synt;     /* lc_conn_syn_time(frame): ns or NONE */
+    int chk_synt; int64_t synt;     /* lc_view.syn_time_ns: ns or NONE */
     int adv;                        /* advances: 0 skip, NO, YES */
     /* spec section 8 (reading.h); NONE = the function must answer "no value" */
     int chk_rchk;  int rchk;        /* lc_result.rst_check */

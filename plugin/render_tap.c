@@ -1,0 +1,35 @@
+/* render_tap.c - the Info column suffix and the "synfin" tap record that
+ * the statistics tree (stats.c) and the Flow Graph (flowgraph.c) listen to. */
+#include <epan/column-utils.h>
+#include <epan/tap.h>
+
+#include "render.h"
+
+void
+synfin_render_column(packet_info *pinfo, const char *label)
+{
+    col_append_lstr(pinfo->cinfo, COL_INFO, " [synfin: ", label, "]", COL_ADD_LSTR_TERMINATOR);
+}
+
+void
+synfin_render_tap(packet_info *pinfo, const synfin_segment *seg)
+{
+    const synfin_input *in = seg->in;
+    synfin_tap_rec *tr = wmem_new0(pinfo->pool, synfin_tap_rec);
+    tr->result = seg->result;
+    tr->stream = in->stream;
+    tr->sport = in->seg.sport;
+    tr->dport = in->seg.dport;
+    tr->len = in->seg.len;
+    tr->len_known = in->seg.len_known ? TRUE : FALSE;
+    tr->hlen = in->hlen;
+    tr->occurrence = in->occurrence;
+    tr->hdr = in->hdr;
+    tr->hdr_avail = in->hdr_avail;
+    if (seg->view != NULL && in->have_seg) {
+        tr->seq_rel = seg->view->seq_rel;
+        tr->ack_rel = seg->view->ack_rel;
+        tr->has_ack_rel = seg->view->has_ack_rel ? TRUE : FALSE;
+    }
+    tap_queue_packet(synfin_tap, pinfo, tr);
+}

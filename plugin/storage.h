@@ -1,0 +1,36 @@
+/* storage.h - the plugin's memory: one lc_result per TCP segment (indexed
+ * by frame number and the segment's position in the frame) and one engine
+ * connection per tcp.stream, both in Wireshark's file scope. */
+#ifndef SYNFIN_STORAGE_H
+#define SYNFIN_STORAGE_H
+
+#include "synfin-int.h"
+
+/* One connection (= one tcp.stream).  Endpoint 0 is the first sender seen;
+ * later segments are numbered 0/1 by port, or by address when both ports are
+ * equal. */
+typedef struct synfin_conn {
+    lc_conn  conn;
+    lc_zeek  zeek;       /* Zeek-compatible conn_state and history */
+    guint32  ep0_addr_hash;
+    guint16  ep0_port;
+    guint8   used;       /* conn is initialised */
+} synfin_conn;
+
+/* Registers the storage's init/cleanup with the file scope (proto_register). */
+void synfin_storage_register(void);
+
+/* The stored snapshot of segment `idx` (0 for the first TCP layer) of a
+ * frame; created zeroed when `create`.  A zeroed record (valid == 0) means
+ * "nothing stored". */
+lc_result *synfin_result_get(guint32 frame, guint idx, gboolean create);
+
+/* The connection of a segment, created on its first segment when `create`;
+ * sets in->seg.from.  NULL without a stream. */
+synfin_conn *synfin_conn_of(synfin_input *in, gboolean create);
+
+/* First pass: feed the segment to the engine and the Zeek summary, storing
+ * the snapshot in *r (zeroed when the segment cannot be followed). */
+void synfin_observe(packet_info *pinfo, synfin_input *in, lc_result *r);
+
+#endif
