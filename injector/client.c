@@ -1,4 +1,7 @@
-/* client.c - the client state machine (see client.h). */
+/* client.c - the connection's control block and its event loop (see
+ * client.h): the state machine, what is sent when, the timers' deadlines.
+ * The received bytes are kept by reassembly.c, the RTO and the congestion
+ * window computed by congestion.c, packets built and parsed by packet.c. */
 #define _GNU_SOURCE
 #include "client.h"
 
@@ -8,28 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
-#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
-#define SEQ_GT(a, b)  SEQ_LT(b, a)
-#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+#include "congestion.h"
+#include "reassembly.h"
 
-#define NS_PER_MS     1000000LL
-#define RTO_INITIAL   (1000 * NS_PER_MS)   /* RFC 6298 */
-#define RTO_MIN       (200 * NS_PER_MS)    /* as Linux */
-#define RTO_MAX       (60000 * NS_PER_MS)
-#define PERSIST_MAX   (5000 * NS_PER_MS)
 #define OUR_WSCALE    7
-#define OUR_WINDOW    (1u << 20)           /* we consume everything at once */
-#define REPLY_MAX     (256u << 20)
-
-#define OOO_MAX       64
 
 enum cstate { CS_SYN_SENT, CS_ESTAB, CS_LINGER, CS_DONE };
-
-typedef struct ooo_seg {
-    uint32_t seq, len;
-    uint8_t *data;
-} ooo_seg;
 
 typedef struct tcb {
     const client_params *p;
@@ -41,14 +28,13 @@ typedef struct tcb {
     enum cstate state;
     int      rc;
     uint16_t ip_id;
+    uint8_t *pkt;              /* INJ_PKT_MAX bytes: every segment sent is built here */
 
     /* send side */
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
     uint32_t data_end;
     uint32_t eff_mss;
-    uint32_t cwnd, ssthresh;   /* RFC 5681 congestion control, bytes */
-    uint32_t recover;          /* RFC 6582: snd_max when the loss was found */
-    bool     in_recovery;
+    congestion cc;             /* RTO and congestion window */
     uint8_t  snd_scale;
     bool     ws_ok, ts_ok;
     uint32_t ts_recent, ts_base;
@@ -58,15 +44,11 @@ typedef struct tcb {
     /* receive side */
     uint32_t irs, rcv_nxt;
     bool     sack_ok;          /* the server accepts SACK blocks */
-    ooo_seg  ooo[OOO_MAX];     /* reply data beyond a hole, kept until the hole fills */
-    int      ooo_n;
-    uint32_t ooo_latest;       /* seq of the out-of-order segment that came last */
+    reasm    rx;               /* the reply, and data beyond a hole */
     bool     peer_fin, need_ack;
-    size_t   reply_cap;
 
     /* timers (CLOCK_MONOTONIC ns; 0 = off) */
-    int64_t  rto, rto_base, rtx_at, persist_at, persist_backoff, linger_until;
-    int      dupacks;
+    int64_t  rtx_at, persist_at, linger_until;
     int      rtx_count;
     int64_t  syn_sent_at, last_progress, last_reply_at;
     int64_t  started_at;       /* just before the first SYN (for --stats) */
@@ -82,6 +64,7 @@ static void finish(tcb *t, int rc)
     }
 }
 
+/* Bytes of options every segment after the SYN carries (timestamps, marker). */
 static uint32_t opts_len_est(const tcb *t)
 {
     tcp_opts o;
@@ -91,14 +74,19 @@ static uint32_t opts_len_est(const tcb *t)
     return (uint32_t)pkt_tcp_opts_len(&o);
 }
 
-/* SACK blocks for the data held beyond a hole (RFC 2018 4): the block with the
- * latest segment first, then the others, as many as the option space allows. */
-static void add_sack_blocks(const tcb *t, tcp_opts *o, bool marker, uint32_t len)
+/* Our own MSS: what the interface's MTU carries (536 when it says nothing usable). */
+static uint32_t own_mss(const tcb *t)
 {
-    if (!t->sack_ok || t->ooo_n == 0)
+    uint32_t mss = pkt_mss_from_mtu(t->p->dst.family, t->nd->mtu);
+    return mss ? mss : 536;
+}
+
+/* SACK blocks for the data held beyond a hole, in the option space left. */
+static void add_sack_blocks(const tcb *t, tcp_opts *o, uint32_t len)
+{
+    if (!t->sack_ok || t->rx.ooo_n == 0)
         return;
-    unsigned base = (t->ts_ok ? 12 : 0) + (marker ? 8 : 0);   /* = opts_len_est() */
-    unsigned room = 40 - base;
+    unsigned room = 40 - opts_len_est(t);
     /* a data segment was sized for eff_mss with the base options: the blocks
      * must fit in what the payload leaves free, or the packet outgrows the MTU */
     if (len > 0) {
@@ -106,32 +94,7 @@ static void add_sack_blocks(const tcb *t, tcp_opts *o, bool marker, uint32_t len
         if (spare < room)
             room = (unsigned)spare;
     }
-    unsigned max = room >= 2 ? (room - 2) / 8 : 0;
-    if (max > 4)
-        max = 4;
-    uint32_t blk[OOO_MAX][2];
-    unsigned nb = 0;
-    for (int i = 0; i < t->ooo_n; i++) {   /* ooo[] is sorted and disjoint: merge touching ranges */
-        uint32_t l = t->ooo[i].seq, r = l + t->ooo[i].len;
-        if (nb && blk[nb - 1][1] == l)
-            blk[nb - 1][1] = r;
-        else {
-            blk[nb][0] = l;
-            blk[nb][1] = r;
-            nb++;
-        }
-    }
-    unsigned first = 0;
-    for (unsigned i = 0; i < nb; i++)
-        if (SEQ_LEQ(blk[i][0], t->ooo_latest) && SEQ_LT(t->ooo_latest, blk[i][1]))
-            first = i;
-    o->sack_n = 0;
-    for (unsigned k = 0; k < nb && o->sack_n < max; k++) {
-        unsigned i = (first + nb - k) % nb;   /* the latest first, then older blocks */
-        o->sack[o->sack_n][0] = blk[i][0];
-        o->sack[o->sack_n][1] = blk[i][1];
-        o->sack_n++;
-    }
+    reasm_sack_blocks(&t->rx, o, room);
 }
 
 static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payload, uint32_t len)
@@ -146,8 +109,7 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
     s.len = len;
     bool syn = flags & LC_SYN;
     if (syn) {
-        unsigned iph = p->dst.family == AF_INET6 ? 40 : 20;
-        unsigned mss = t->nd->mtu > iph + 20 ? t->nd->mtu - iph - 20 : 536;
+        uint32_t mss = own_mss(t);
         s.win = 65535;   /* never scaled in a SYN */
         s.opts.has_mss = true;
         s.opts.mss = (uint16_t)(mss > 65495 ? 65495 : mss);
@@ -156,10 +118,10 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
         s.opts.sack_ok = true;
         s.opts.has_ts = p->timestamps;
     } else {
-        s.win = (uint16_t)(t->ws_ok ? OUR_WINDOW >> OUR_WSCALE : 65535);
+        s.win = (uint16_t)(t->ws_ok ? REASM_WINDOW >> OUR_WSCALE : 65535);
         s.opts.has_ts = t->ts_ok;
         if ((flags & LC_ACK) && !(flags & LC_RST))
-            add_sack_blocks(t, &s.opts, p->marker, len);
+            add_sack_blocks(t, &s.opts, len);
     }
     if (s.opts.has_ts) {
         s.opts.tsval = (uint32_t)(inj_now_mono_ns() / NS_PER_MS) + t->ts_base;
@@ -168,12 +130,7 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
     s.opts.has_marker = p->marker;
     s.opts.run_id = p->run_id;
 
-    uint8_t *buf = malloc(INJ_PKT_MAX);
-    if (!buf) {
-        inj_error("out of memory");
-        finish(t, INJ_EXIT_FAIL);
-        return false;
-    }
+    uint8_t *buf = t->pkt;
     size_t n = pkt_build(buf, INJ_PKT_MAX, &p->src, &p->dst, p->sport, p->dport, &s, t->ip_id++);
     int64_t sent_at = inj_now_wall_ns();
     bool ok = n > 0 && netdev_send_ip(t->nd, buf, n, &p->dst);
@@ -192,14 +149,20 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
             inj_error("segment does not fit in one packet");
         finish(t, INJ_EXIT_FAIL);
     }
-    free(buf);
     return ok;
+}
+
+/* Request bytes seq..seq+n (PSH on the last of them). */
+static bool send_request(tcb *t, uint32_t seq, uint32_t n)
+{
+    uint16_t flags = LC_ACK | (seq + n == t->data_end ? LC_PSH : 0);
+    return send_seg(t, flags, seq, t->p->data + (seq - t->iss - 1), n);
 }
 
 static void arm_rtx(tcb *t, int64_t now)
 {
     if (!t->rtx_at)
-        t->rtx_at = now + t->rto;
+        t->rtx_at = now + t->cc.rto;
 }
 
 static void send_syn(tcb *t)
@@ -211,22 +174,20 @@ static void send_syn(tcb *t)
 /* Sends as much of the request as the window allows. */
 static void send_data(tcb *t, int64_t now)
 {
-    const client_params *p = t->p;
     while (t->state == CS_ESTAB && SEQ_LT(t->snd_nxt, t->data_end)) {
         uint32_t in_flight = t->snd_nxt - t->snd_una;
-        uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+        uint32_t wnd = t->snd_wnd < t->cc.cwnd ? t->snd_wnd : t->cc.cwnd;
         if (in_flight >= wnd)
             break;
         uint32_t n = t->data_end - t->snd_nxt;
         if (n > t->eff_mss)
             n = t->eff_mss;
         if (n > wnd - in_flight) {
-            if (wnd - in_flight < t->eff_mss && t->snd_wnd >= t->cwnd && in_flight > 0)
+            if (wnd - in_flight < t->eff_mss && t->snd_wnd >= t->cc.cwnd && in_flight > 0)
                 break;   /* do not send a runt just because cwnd is not a multiple of the MSS */
             n = wnd - in_flight;
         }
-        uint16_t flags = LC_ACK | (t->snd_nxt + n == t->data_end ? LC_PSH : 0);
-        if (!send_seg(t, flags, t->snd_nxt, p->data + (t->snd_nxt - t->iss - 1), n))
+        if (!send_request(t, t->snd_nxt, n))
             return;
         t->snd_nxt += n;
         if (SEQ_GT(t->snd_nxt, t->snd_max))
@@ -235,7 +196,7 @@ static void send_data(tcb *t, int64_t now)
     }
     /* zero window with nothing in flight: probe it later (RFC 9293 3.8.6.1) */
     if (t->snd_wnd == 0 && t->snd_una == t->snd_nxt && SEQ_LT(t->snd_nxt, t->data_end) && !t->persist_at)
-        t->persist_at = now + t->rto;
+        t->persist_at = now + t->cc.rto;
 }
 
 static void send_fin(tcb *t, int64_t now)
@@ -258,7 +219,7 @@ static const char *waiting_for(const tcb *t)
         return t->snd_wnd == 0 ? "the server's window to open (zero window)"
                                : "the server's ACK of the request";
     if (!t->fin_sent) {
-        if (t->p->close == CLOSE_WAIT && t->res->reply_len > 0)
+        if (t->p->close == CLOSE_WAIT && t->rx.reply_len > 0)
             return "the server's FIN (--close wait, teardown step 1/4)";
         return "the server's reply";
     }
@@ -288,8 +249,7 @@ static void resend_first(tcb *t)
             n = t->eff_mss;
         if (n > wnd)
             n = wnd;
-        uint16_t flags = LC_ACK | (t->snd_una + n == t->data_end ? LC_PSH : 0);
-        send_seg(t, flags, t->snd_una, t->p->data + (t->snd_una - t->iss - 1), n);
+        send_request(t, t->snd_una, n);
         if (SEQ_LT(t->snd_nxt, t->snd_una + n))
             t->snd_nxt = t->snd_una + n;
     } else if (t->fin_sent && !t->fin_acked) {
@@ -311,93 +271,9 @@ static void retransmit(tcb *t, int64_t now)
         return;
     }
     t->rtx_count++;
-    t->rto = t->rto * 2 > RTO_MAX ? RTO_MAX : t->rto * 2;
-    if (t->state == CS_ESTAB) {   /* RFC 5681 3.1: after a timeout, one segment */
-        uint32_t flight = t->snd_max - t->snd_una;
-        t->ssthresh = flight / 2 > 2 * t->eff_mss ? flight / 2 : 2 * t->eff_mss;
-        t->cwnd = t->eff_mss;
-        t->recover = t->snd_max;
-        t->in_recovery = true;
-    }
-    t->rtx_at = now + t->rto;
+    cc_on_timeout(&t->cc, t->state == CS_ESTAB, t->snd_max - t->snd_una, t->snd_max, t->eff_mss);
+    t->rtx_at = now + t->cc.rto;
     resend_first(t);
-}
-
-static void append_reply(tcb *t, const uint8_t *d, uint32_t n)
-{
-    client_result *res = t->res;
-    if (res->reply_len + n > REPLY_MAX)
-        n = (uint32_t)(REPLY_MAX - res->reply_len);   /* keep counting would lie; stop storing */
-    if (res->reply_len + n > t->reply_cap) {
-        size_t cap = t->reply_cap ? t->reply_cap : 4096;
-        while (cap < res->reply_len + n)
-            cap *= 2;
-        uint8_t *nb = realloc(res->reply, cap);
-        if (!nb)
-            return;
-        res->reply = nb;
-        t->reply_cap = cap;
-    }
-    memcpy(res->reply + res->reply_len, d, n);
-    res->reply_len += n;
-}
-
-/* Keeps a copy of data beyond a hole; each byte is kept once. */
-static void ooo_store(tcb *t, uint32_t seq, const uint8_t *d, uint32_t len)
-{
-    if (SEQ_GEQ(seq, t->rcv_nxt + OUR_WINDOW))
-        return;
-    t->ooo_latest = seq;
-    /* trim what is already held; store the remaining pieces one by one */
-    for (int i = 0; i < t->ooo_n && len > 0; i++) {
-        ooo_seg *o = &t->ooo[i];
-        uint32_t oe = o->seq + o->len;
-        if (SEQ_LEQ(seq + len, o->seq))
-            break;                         /* entirely before this one: insert below */
-        if (SEQ_GEQ(seq, oe))
-            continue;                      /* entirely after it */
-        if (SEQ_LT(seq, o->seq)) {         /* a piece before it, then skip the overlap */
-            uint32_t piece = o->seq - seq;
-            ooo_store(t, seq, d, piece);
-            uint32_t skip = piece + o->len < len ? piece + o->len : len;
-            ooo_store(t, seq + skip, d + skip, len - skip);
-            return;
-        }
-        uint32_t skip = oe - seq < len ? oe - seq : len;   /* starts inside it */
-        seq += skip;
-        d += skip;
-        len -= skip;
-    }
-    if (len == 0 || t->ooo_n == OOO_MAX)
-        return;   /* full: the server will send it again */
-    uint8_t *copy = malloc(len);
-    if (!copy)
-        return;
-    memcpy(copy, d, len);
-    int at = 0;
-    while (at < t->ooo_n && SEQ_LT(t->ooo[at].seq, seq))
-        at++;
-    memmove(&t->ooo[at + 1], &t->ooo[at], (size_t)(t->ooo_n - at) * sizeof t->ooo[0]);
-    t->ooo[at].seq = seq;
-    t->ooo[at].len = len;
-    t->ooo[at].data = copy;
-    t->ooo_n++;
-}
-
-/* Moves held data that the advancing rcv_nxt has reached into the reply. */
-static void ooo_drain(tcb *t)
-{
-    while (t->ooo_n > 0 && SEQ_LEQ(t->ooo[0].seq, t->rcv_nxt)) {
-        ooo_seg *o = &t->ooo[0];
-        if (SEQ_GT(o->seq + o->len, t->rcv_nxt)) {
-            uint32_t skip = t->rcv_nxt - o->seq;
-            append_reply(t, o->data + skip, o->len - skip);
-            t->rcv_nxt += o->len - skip;
-        }
-        free(o->data);
-        t->ooo_n--;
-        memmove(&t->ooo[0], &t->ooo[1], (size_t)t->ooo_n * sizeof t->ooo[0]);
-    }
 }
 
 static void on_synack(tcb *t, const pkt_tcp *s, int64_t now)
@@ -417,22 +293,13 @@ static void on_synack(tcb *t, const pkt_tcp *s, int64_t now)
     t->snd_wl2 = s->ack;
     unsigned iph = p->dst.family == AF_INET6 ? 40 : 20;
     uint32_t peer_mss = s->opts.has_mss ? s->opts.mss : (p->dst.family == AF_INET6 ? 1220 : 536);
-    uint32_t own = t->nd->mtu > iph + 20 ? t->nd->mtu - iph - 20 : 536;
+    uint32_t own = own_mss(t);
     uint32_t mss = peer_mss < own ? peer_mss : own;
     if (mss > 65535 - iph - 60)
         mss = 65535 - iph - 60;
     uint32_t ol = opts_len_est(t);
     t->eff_mss = mss > ol + 1 ? mss - ol : 1;
-    t->cwnd = 10 * t->eff_mss;   /* RFC 6928 initial window */
-    t->ssthresh = UINT32_MAX;
-    if (t->rtx_count == 0) {   /* Karn: only unambiguous samples */
-        int64_t r = now - t->syn_sent_at;
-        int64_t rto = r + 4 * (r / 2);
-        t->rto = rto < RTO_MIN ? RTO_MIN : rto;
-    } else {
-        t->rto = RTO_INITIAL;
-    }
-    t->rto_base = t->rto;
+    cc_established(&t->cc, t->eff_mss, now - t->syn_sent_at, t->rtx_count == 0);   /* Karn */
     t->rtx_at = 0;
     t->rtx_count = 0;
     t->last_progress = now;
@@ -489,7 +356,7 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
         if (s->seq == t->rcv_nxt) {
             inj_error("protocol error: connection reset by the server while waiting for %s", waiting_for(t));
             finish(t, INJ_EXIT_PROTO);
-        } else if (SEQ_GT(s->seq, t->rcv_nxt) && SEQ_LT(s->seq, t->rcv_nxt + OUR_WINDOW)) {
+        } else if (SEQ_GT(s->seq, t->rcv_nxt) && SEQ_LT(s->seq, t->rcv_nxt + REASM_WINDOW)) {
             t->need_ack = true;
         }
         return;
@@ -507,21 +374,12 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
         return;
     }
     if (SEQ_GT(s->ack, t->snd_una)) {
-        uint32_t acked = s->ack - t->snd_una;
-        if (t->cwnd < t->ssthresh)   /* slow start */
-            t->cwnd += acked < t->eff_mss ? acked : t->eff_mss;
-        else                         /* congestion avoidance */
-            t->cwnd += (uint32_t)((uint64_t)t->eff_mss * t->eff_mss / t->cwnd) + 1;
+        bool partial = cc_on_ack(&t->cc, s->ack - t->snd_una, s->ack, t->eff_mss);
         t->snd_una = s->ack;
         if (SEQ_LT(t->snd_nxt, t->snd_una))
             t->snd_nxt = t->snd_una;
-        bool partial = t->in_recovery && SEQ_LT(s->ack, t->recover);
-        if (t->in_recovery && !partial)
-            t->in_recovery = false;
         t->rtx_count = 0;
-        t->rto = t->rto_base;   /* progress ends the backoff */
-        t->dupacks = 0;
-        t->rtx_at = t->snd_una == t->snd_max ? 0 : now + t->rto;
+        t->rtx_at = t->snd_una == t->snd_max ? 0 : now + t->cc.rto;
         t->last_progress = now;
         if (t->fin_sent && SEQ_GT(s->ack, t->fin_seq))
             t->fin_acked = true;
@@ -530,13 +388,9 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
         if (partial)   /* NewReno: the next hole, at once */
             resend_first(t);
     } else if (s->ack == t->snd_una && SEQ_LT(t->snd_una, t->snd_max) && s->len == 0 && !(f & LC_FIN) &&
-               ((uint32_t)s->win << t->snd_scale) == t->snd_wnd && ++t->dupacks == 3) {
+               ((uint32_t)s->win << t->snd_scale) == t->snd_wnd &&
+               cc_on_dupack(&t->cc, t->snd_max - t->snd_una, t->snd_max, t->eff_mss)) {
         /* fast retransmit (RFC 5681): the third duplicate ACK says a segment was lost */
-        uint32_t flight = t->snd_max - t->snd_una;
-        t->ssthresh = flight / 2 > 2 * t->eff_mss ? flight / 2 : 2 * t->eff_mss;
-        t->cwnd = t->ssthresh;
-        t->recover = t->snd_max;
-        t->in_recovery = true;
         resend_first(t);
     }
     if (SEQ_LT(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack))) {
@@ -545,7 +399,7 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
         t->snd_wl2 = s->ack;
         if (t->snd_wnd) {
             t->persist_at = 0;
-            t->persist_backoff = 0;
+            t->cc.persist_backoff = 0;
         }
     }
 
@@ -554,16 +408,12 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
         if (SEQ_GT(s->seq, t->rcv_nxt)) {
             /* a hole before it: keep the data, send a duplicate ACK (with SACK) */
             if (len > 0)
-                ooo_store(t, s->seq, s->payload, len);
+                reasm_hold(&t->rx, t->rcv_nxt, s->seq, s->payload, len);
             t->need_ack = true;
             return;
         }
         if (len > 0) {
-            if (SEQ_GT(s->seq + len, t->rcv_nxt)) {
-                uint32_t skip = t->rcv_nxt - s->seq;
-                append_reply(t, s->payload + skip, len - skip);
-                t->rcv_nxt += len - skip;
-                ooo_drain(t);
+            if (reasm_accept(&t->rx, &t->rcv_nxt, s->seq, s->payload, len)) {
                 t->last_reply_at = now;
                 t->last_progress = now;
             }
@@ -584,47 +434,15 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
 
 static void on_icmp(tcb *t, const pkt_icmp *ic, int64_t now)
 {
-    static const char *unreach4[] = {
-        "network unreachable", "host unreachable", "protocol unreachable", "port unreachable",
-        "fragmentation needed", "source route failed", "network unknown", "host unknown",
-        "source host isolated", "network prohibited", "host prohibited", "network unreachable for TOS",
-        "host unreachable for TOS", "administratively prohibited"
-    };
-    static const char *unreach6[] = {
-        "no route", "administratively prohibited", "beyond scope", "address unreachable", "port unreachable",
-        "source address failed policy", "reject route"
-    };
     char from[INET6_ADDRSTRLEN], what[96];
-    bool hard = false;
-    if (ic->family == AF_INET) {
-        if (ic->type == 3) {
-            snprintf(what, sizeof what, "destination unreachable (%s)",
-                     ic->code < 14 ? unreach4[ic->code] : "unknown code");
-            hard = ic->code == 2 || ic->code == 3 || ic->code == 9 || ic->code == 10 || ic->code == 13;
-        } else if (ic->type == 11) {
-            snprintf(what, sizeof what, "time exceeded");
-        } else {
-            snprintf(what, sizeof what, "ICMP type %u code %u", ic->type, ic->code);
-        }
-    } else {
-        if (ic->type == 1) {
-            snprintf(what, sizeof what, "destination unreachable (%s)", ic->code < 7 ? unreach6[ic->code] : "unknown code");
-            hard = ic->code == 1 || ic->code == 4;
-        } else if (ic->type == 2) {
-            snprintf(what, sizeof what, "packet too big (MTU %u)", ic->mtu);
-        } else if (ic->type == 3) {
-            snprintf(what, sizeof what, "time exceeded");
-        } else {
-            snprintf(what, sizeof what, "parameter problem");
-        }
-    }
+    bool hard = pkt_icmp_describe(ic, what, sizeof what);
     inj_addr_str(&ic->from, from, sizeof from);
     snprintf(t->soft_err, sizeof t->soft_err, "%s from %s", what, from);
     output_note(t->o, "ICMP %s from %s", what, from);
     if (ic->mtu && ((ic->family == AF_INET && ic->type == 3) || (ic->family == AF_INET6 && ic->type == 2))) {
-        unsigned iph = ic->family == AF_INET6 ? 40 : 20;
-        if (ic->mtu > iph + 20 + opts_len_est(t) + 8) {
-            uint32_t mss = ic->mtu - iph - 20 - opts_len_est(t);
+        uint32_t room = pkt_mss_from_mtu(ic->family, ic->mtu), ol = opts_len_est(t);
+        if (room > ol + 8) {
+            uint32_t mss = room - ol;
             if (mss < t->eff_mss) {
                 t->eff_mss = mss;
                 t->rtx_at = now;   /* resend at once in smaller segments */
@@ -651,18 +469,7 @@ static void on_frame(void *user, const netdev_frame *f)
     case PKT_TCP:
         if (inj_addr_eq(&s.src, &p->dst) && inj_addr_eq(&s.dst, &p->src) && s.sport == p->dport &&
             s.dport == p->sport) {
-            /* the IP packet without link padding */
-            size_t iplen = f->len;
-            if (f->l3[0] >> 4 == 4 && f->len >= 4) {
-                size_t tot = (size_t)f->l3[2] << 8 | f->l3[3];
-                if (tot < iplen)
-                    iplen = tot;
-            } else if (f->len >= 6) {
-                size_t tot = 40 + ((size_t)f->l3[4] << 8 | f->l3[5]);
-                if (tot < iplen)
-                    iplen = tot;
-            }
-            on_segment(t, f->l3, iplen, &s, f->time_ns);
+            on_segment(t, f->l3, pkt_ip_len(f->l3, f->len), &s, f->time_ns);
         }
         break;
     case PKT_ICMP:
@@ -692,7 +499,7 @@ static bool reply_done(const tcb *t, int64_t now)
     const client_params *p = t->p;
     bool request_done = SEQ_GEQ(t->snd_una, t->data_end);
     return t->peer_fin || p->data_len == 0 ||
-           (t->res->reply_len > 0 && request_done && now - t->last_reply_at >= p->reply_idle_ns);
+           (t->rx.reply_len > 0 && request_done && now - t->last_reply_at >= p->reply_idle_ns);
 }
 
 /* True when drive() will send our FIN in this very turn because we close
@@ -759,10 +566,7 @@ static void timers(tcb *t, int64_t now)
              * which the server answers with its current window; no byte of
              * the request is put in flight beyond a closed window */
             send_seg(t, LC_ACK, t->snd_una - 1, NULL, 0);
-            t->persist_backoff = t->persist_backoff ? t->persist_backoff * 2 : t->rto;
-            if (t->persist_backoff > PERSIST_MAX)
-                t->persist_backoff = PERSIST_MAX;
-            t->persist_at = now + t->persist_backoff;
+            t->persist_at = now + cc_persist_next(&t->cc);
         }
     }
     if (t->rtx_at && now >= t->rtx_at)
@@ -783,7 +587,7 @@ static int64_t next_deadline(const tcb *t, int64_t now)
         d = t->persist_at;
     if (t->state == CS_LINGER && t->linger_until < d)
         d = t->linger_until;
-    if (t->state == CS_ESTAB && t->res->reply_len > 0 && !t->fin_sent) {
+    if (t->state == CS_ESTAB && t->rx.reply_len > 0 && !t->fin_sent) {
         int64_t r = t->last_reply_at + t->p->reply_idle_ns;
         if (r < d)
             d = r;
@@ -839,8 +643,12 @@ int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, clie
     t.snd_nxt = t.iss + 1;
     t.snd_max = t.snd_nxt;
     t.data_end = t.iss + 1 + (uint32_t)p->data_len;
-    t.rto = RTO_INITIAL;
-    t.rto_base = RTO_INITIAL;
+    cc_init(&t.cc);
+    t.pkt = malloc(INJ_PKT_MAX);
+    if (!t.pkt) {
+        inj_error("out of memory");
+        return INJ_EXIT_FAIL;
+    }
     inj_random(&t.ip_id, sizeof t.ip_id);
     inj_random(&t.ts_base, sizeof t.ts_base);
     t.state = CS_SYN_SENT;
@@ -875,8 +683,10 @@ int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, clie
         drive(&t, now);   /* sends the FIN (with the ACK) when fin_carries_ack() said so */
         timers(&t, now);
     }
-    for (int i = 0; i < t.ooo_n; i++)
-        free(t.ooo[i].data);
+    reasm_free(&t.rx);
+    free(t.pkt);
+    res->reply = t.rx.reply;
+    res->reply_len = t.rx.reply_len;
     if (t.rc != INJ_EXIT_OK)
         res->exchange_ns = 0;
     return t.rc;

@@ -1,12 +1,16 @@
-/* client.h - the client state machine: one whole connection by hand.
+/* client.h - one whole client connection by hand: the connection's control
+ * block (send and receive sequence space, negotiated options, deadlines) and
+ * the event loop that feeds it captured frames and timer expiries.
  *
  * SYN with our ISN and options (retransmitted with backoff), the server's
  * SYN-ACK checked and acknowledged, the request sent in segments that fit
- * the peer's MSS and window under RFC 5681 congestion control (fast
- * retransmit, NewReno partial ACKs, zero-window probes), the reply
- * acknowledged (duplicates re-acknowledged and never counted twice; data
- * beyond a hole kept and reported with SACK blocks), then the teardown
- * chosen by --close, following a server that closes first.  Every segment sent or received goes through output.h.
+ * the peer's MSS and window (fast retransmit, NewReno partial ACKs,
+ * zero-window probes), the reply acknowledged (duplicates re-acknowledged
+ * and never counted twice; data beyond a hole kept and reported with SACK
+ * blocks), then the teardown chosen by --close, following a server that
+ * closes first.  Every segment sent or received goes through output.h.
+ * The numbers behind "when and how much" live in congestion.h, the bytes
+ * received in reassembly.h, the wire format and ICMP texts in packet.h.
  */
 #ifndef SYNFIN_INJ_CLIENT_H
 #define SYNFIN_INJ_CLIENT_H

@@ -1,5 +1,6 @@
 /* common.h - types and helpers shared by the injector's parts: addresses,
- * exit codes, the one-line error reporter and the monotonic/wall clocks.
+ * exit codes, sequence-number comparisons, the one-line error reporter and
+ * the monotonic/wall clocks.
  *
  * Owns nothing mutable; every part gets its state passed in.
  */
@@ -29,6 +30,12 @@ typedef struct inj_addr {
     uint8_t a[16];
 } inj_addr;
 
+/* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)  SEQ_LT(b, a)
+#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+
 static inline size_t inj_addr_len(const inj_addr *x) { return x->family == AF_INET6 ? 16 : 4; }
 bool inj_addr_eq(const inj_addr *x, const inj_addr *y);
 /* Text form; buf must hold INET6_ADDRSTRLEN bytes. */
@@ -40,6 +47,8 @@ void inj_addr_to_sockaddr(const inj_addr *x, uint16_t port, struct sockaddr_stor
 /* One line on stderr: "synfin-inject: error: ..." (level "error"/"warning"/"note"). */
 void inj_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define inj_error(...) inj_msg("error", __VA_ARGS__)
+
+#define NS_PER_MS 1000000LL
 
 int64_t inj_now_mono_ns(void);   /* CLOCK_MONOTONIC */
 int64_t inj_now_wall_ns(void);   /* CLOCK_REALTIME, the clock pcap timestamps use */

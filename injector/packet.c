@@ -1,10 +1,13 @@
-/* packet.c - building and parsing IPv4/IPv6 + TCP, ICMP errors, ARP and NDP. */
+/* packet.c - building and parsing IPv4/IPv6 + TCP, ICMP errors (and their
+ * texts), ARP and NDP. */
 #include "packet.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lifecycle.h"
+#include "marker.h"
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v)
@@ -56,7 +59,7 @@ size_t pkt_tcp_opts_len(const tcp_opts *o)
     if (o->has_wscale) n += 3;
     if (o->sack_ok) n += 2;
     if (o->has_ts) n += 10;
-    if (o->has_marker) n += 8;
+    if (o->has_marker) n += LC_MARKER_LEN;
     if (o->sack_n) n += 2 + 8u * o->sack_n;
     return (n + 3) & ~(size_t)3;
 }
@@ -86,7 +89,7 @@ static size_t write_opts(uint8_t *p, const tcp_opts *o)
         }
     }
     if (o->has_marker) {
-        p[n++] = INJ_MARKER_KIND; p[n++] = 8; put16(p + n, INJ_MARKER_EXID); put32(p + n + 2, o->run_id); n += 6;
+        n += lc_marker_encode(p + n, LC_MARKER_LEN, o->run_id);
     }
     while (n & 3)
         p[n++] = 1;   /* NOP padding; an EOL would end option parsing early for nothing */
@@ -159,8 +162,8 @@ static void parse_opts(const uint8_t *p, size_t len, tcp_opts *o)
         case 3: if (ol == 3) { o->has_wscale = true; o->wscale = v[0] > 14 ? 14 : v[0]; } break;
         case 4: if (ol == 2) o->sack_ok = true; break;
         case 8: if (ol == 10) { o->has_ts = true; o->tsval = get32(v); o->tsecr = get32(v + 4); } break;
-        case INJ_MARKER_KIND:
-            if (ol == 8 && get16(v) == INJ_MARKER_EXID) { o->has_marker = true; o->run_id = get32(v + 2); }
+        case LC_MARKER_KIND: /* this one option, read by the engine's marker parser */
+            if (lc_marker_find(p + i, ol, &o->run_id)) o->has_marker = true;
             break;
         default: break;   /* SACK blocks and others: advisory, ignored */
         }
@@ -246,6 +249,19 @@ static bool parse_quoted_tcp(pkt_icmp *icmp, const uint8_t *l4, size_t l4len)
     return true;
 }
 
+/* An ICMP/ICMPv6 error from src (type and code in its first two bytes). */
+static enum pkt_kind parse_icmp_error(pkt_icmp *icmp, const inj_addr *src, const uint8_t *l4, size_t l4len,
+                                      uint32_t mtu)
+{
+    memset(icmp, 0, sizeof *icmp);
+    icmp->from = *src;
+    icmp->family = src->family;
+    icmp->type = l4[0];
+    icmp->code = l4[1];
+    icmp->mtu = mtu;
+    return parse_quoted_tcp(icmp, l4, l4len) ? PKT_ICMP : PKT_OTHER;
+}
+
 
 enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const uint8_t *eth_src,
                         pkt_tcp *tcp, pkt_icmp *icmp, pkt_neigh *neigh)
@@ -279,14 +295,8 @@ enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const
         uint8_t type = l4[0];
         if (type != 3 && type != 11 && type != 12 && type != 4)
             return PKT_OTHER;
-        memset(icmp, 0, sizeof *icmp);
-        icmp->from = src;
-        icmp->family = AF_INET;
-        icmp->type = type;
-        icmp->code = l4[1];
-        if (type == 3 && icmp->code == 4)
-            icmp->mtu = get16(l4 + 6);
-        return parse_quoted_tcp(icmp, l4, l4len) ? PKT_ICMP : PKT_OTHER;
+        uint32_t mtu = type == 3 && l4[1] == 4 ? get16(l4 + 6) : 0;
+        return parse_icmp_error(icmp, &src, l4, l4len, mtu);
     }
     if (proto == IPPROTO_ICMPV6 && src.family == AF_INET6 && l4len >= 8) {
         uint8_t type = l4[0];
@@ -302,16 +312,56 @@ enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const
         }
         if (type < 1 || type > 4)
             return PKT_OTHER;
-        memset(icmp, 0, sizeof *icmp);
-        icmp->from = src;
-        icmp->family = AF_INET6;
-        icmp->type = type;
-        icmp->code = l4[1];
-        if (type == 2)
-            icmp->mtu = get32(l4 + 4);
-        return parse_quoted_tcp(icmp, l4, l4len) ? PKT_ICMP : PKT_OTHER;
+        return parse_icmp_error(icmp, &src, l4, l4len, type == 2 ? get32(l4 + 4) : 0);
     }
     return PKT_OTHER;
+}
+
+size_t pkt_ip_len(const uint8_t *l3, size_t caplen)
+{
+    size_t tot = caplen;
+    if (l3[0] >> 4 == 4 && caplen >= 4)
+        tot = get16(l3 + 2);
+    else if (caplen >= 6)
+        tot = 40 + (size_t)get16(l3 + 4);
+    return tot < caplen ? tot : caplen;
+}
+
+bool pkt_icmp_describe(const pkt_icmp *ic, char *what, size_t size)
+{
+    static const char *const unreach4[] = {
+        "network unreachable", "host unreachable", "protocol unreachable", "port unreachable",
+        "fragmentation needed", "source route failed", "network unknown", "host unknown",
+        "source host isolated", "network prohibited", "host prohibited", "network unreachable for TOS",
+        "host unreachable for TOS", "administratively prohibited"
+    };
+    static const char *const unreach6[] = {
+        "no route", "administratively prohibited", "beyond scope", "address unreachable", "port unreachable",
+        "source address failed policy", "reject route"
+    };
+    bool v4 = ic->family == AF_INET;
+    if (ic->type == (v4 ? 3 : 1)) {
+        const char *const *tab = v4 ? unreach4 : unreach6;
+        unsigned n = v4 ? sizeof unreach4 / sizeof unreach4[0] : sizeof unreach6 / sizeof unreach6[0];
+        snprintf(what, size, "destination unreachable (%s)", ic->code < n ? tab[ic->code] : "unknown code");
+        return v4 ? (ic->code == 2 || ic->code == 3 || ic->code == 9 || ic->code == 10 || ic->code == 13)
+                  : (ic->code == 1 || ic->code == 4);
+    }
+    if (!v4 && ic->type == 2)
+        snprintf(what, size, "packet too big (MTU %u)", ic->mtu);
+    else if (ic->type == (v4 ? 11 : 3))
+        snprintf(what, size, "time exceeded");
+    else if (v4)
+        snprintf(what, size, "ICMP type %u code %u", ic->type, ic->code);
+    else
+        snprintf(what, size, "parameter problem");
+    return false;
+}
+
+uint32_t pkt_mss_from_mtu(int family, uint32_t mtu)
+{
+    uint32_t hdrs = (family == AF_INET6 ? 40 : 20) + 20;
+    return mtu > hdrs ? mtu - hdrs : 0;
 }
 
 size_t pkt_build_neigh_reply(uint8_t *buf, size_t cap, const pkt_neigh *q, const uint8_t mac[6])

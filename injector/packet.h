@@ -1,7 +1,8 @@
 /* packet.h - the injector's segments on the wire: building IPv4/IPv6 + TCP
  * headers with options and checksums, parsing captured frames (TCP, quoted
- * headers in ICMP errors, ARP requests, neighbour solicitations), and
- * building ARP replies and neighbour advertisements.
+ * headers in ICMP errors, ARP requests, neighbour solicitations), what an
+ * ICMP/ICMPv6 error means (its text, hard or soft), the MSS a link MTU
+ * allows, and building ARP replies and neighbour advertisements.
  *
  * Pure functions on caller buffers; no sockets, no allocation.
  * Received TCP checksums are never checked: segments from a local server are
@@ -12,8 +13,6 @@
 
 #include "common.h"
 
-#define INJ_MARKER_KIND  253
-#define INJ_MARKER_EXID  0x5346u
 #define INJ_PKT_MAX      65600
 
 /* TCP options of one segment, sent or received. */
@@ -80,6 +79,20 @@ enum pkt_kind { PKT_OTHER = 0, PKT_TCP, PKT_ICMP, PKT_NEIGH };
  * (NULL when the link has none). */
 enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const uint8_t *eth_src,
                         pkt_tcp *tcp, pkt_icmp *icmp, pkt_neigh *neigh);
+
+/* Length of the IP packet at l3 without link-layer padding: the header's
+ * total length when it is shorter than the captured bytes. */
+size_t pkt_ip_len(const uint8_t *l3, size_t caplen);
+
+/* Describes an ICMP/ICMPv6 error ("destination unreachable (port
+ * unreachable)", "packet too big (MTU 1280)", ...) into what; returns true
+ * for a hard error (RFC 1122 4.2.3.9: protocol, port or prohibited), which
+ * ends a connection still in SYN-SENT. */
+bool pkt_icmp_describe(const pkt_icmp *ic, char *what, size_t size);
+
+/* The largest TCP payload without options that a link MTU carries for the
+ * family (MTU - IP header - 20); 0 when the MTU leaves no room. */
+uint32_t pkt_mss_from_mtu(int family, uint32_t mtu);
 
 /* Ethernet frame answering a neighbour request: "target is at mac". */
 size_t pkt_build_neigh_reply(uint8_t *buf, size_t cap, const pkt_neigh *q, const uint8_t mac[6]);

@@ -207,8 +207,8 @@ int rstguard_open(rstguard *g, rstguard_method want, int family, bool verbose)
         inj_error("the RST guard (%s) needs CAP_NET_ADMIN", ipt_prog(family));
         return INJ_EXIT_PRIV;
     }
-    inj_error("no RST guard available: %s%s%s fails (exit %d); use --rst-guard none with an unowned --src",
-              want == RSTGUARD_AUTO ? "nft and " : "", ipt_prog(family), "", rc);
+    inj_error("no RST guard available: %s%s fails (exit %d); use --rst-guard none with an unowned --src",
+              want == RSTGUARD_AUTO ? "nft and " : "", ipt_prog(family), rc);
     return INJ_EXIT_FAIL;
 }
 

@@ -8,10 +8,15 @@
 #                (-DSYNFIN_SANITIZE=ON); tshark/sharkd get libasan preloaded
 #                by tests/lib/wsenv.sh when they load the instrumented plugin
 # Exits non-zero if any step fails; both trees are always tested, so one
-# run reports every failure.
+# run reports every failure.  After each tree it prints how many tests
+# passed, failed and were skipped, and names every skipped test with its
+# reason (tools/test-counts.py reads ctest's --output-junit file).  With
+# CI=true a skipped test fails the run: CI runs as root with everything
+# installed, so nothing there has a reason to skip.
 #
 # Environment: SYNFIN_TEST_JOBS (parallel ctest jobs, default: nproc),
 #              SYNFIN_TEST_TREES (default "build build-asan"),
+#              CI (true: skipped tests are failures),
 #              extra ctest arguments can be given on the command line,
 #              e.g. tools/test.sh -R consistency
 set -uo pipefail
@@ -32,6 +37,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=66}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 failed=""
+counts=""
 for tree in $trees; do
     case "$tree" in
         build-asan) opts="-DSYNFIN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" ;;
@@ -47,11 +53,25 @@ for tree in $trees; do
         failed="$failed $tree(build)"; continue
     fi
     say "$tree: test"
-    if ! ctest --test-dir "$root/$tree" --output-on-failure -j "$jobs" "$@"; then
+    junit="$root/$tree/ctest-results.xml"
+    rm -f "$junit"
+    if ! ctest --test-dir "$root/$tree" --output-on-failure -j "$jobs" --output-junit "$junit" "$@"; then
         failed="$failed $tree(test)"
     fi
+    say "$tree: counts"
+    summary=$(python3 "$root/tools/test-counts.py" "$tree" "$junit")
+    rc=$?
+    printf '%s\n' "$summary"
+    counts="$counts$summary"$'\n'
+    case $rc in
+        0) ;;
+        3) if [ "${CI:-}" = true ]; then failed="$failed $tree(skipped under CI)"; fi ;;
+        *) failed="$failed $tree(no test results)" ;;
+    esac
 done
 
+say "counts"
+printf '%s' "$counts"
 if [ -n "$failed" ]; then
     say "FAILED:$failed"
     exit 1

@@ -23,6 +23,9 @@ if [ $# -lt 2 ]; then
     exit 2
 fi
 SO=$1; shift
+for d in "$@"; do
+    [ -d "$d" ] || { echo "SKIP: $d is not a directory (SYNFIN_SHARED_CAPTURES)"; exit 77; }
+done
 ws_setup "$SO" || exit 1
 
 mapfile -t FILES < <(find "$@" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort)

@@ -9,6 +9,13 @@ maps to exactly one Zeek connection and exactly one tcp.stream, and Zeek's
 baseline has a conn_state.  Prints every disagreement (conn_state) and every
 history difference, the agreement, and fails below the goal (95%).
 
+The history differences that are understood are pinned, each with its
+reason, in known-history-differences.tsv (trace, stream, Zeek's history,
+synfin's history).  A difference not in that file fails the test; so does
+a pinned one that no longer shows (the row is to be deleted, or the trace
+stopped being comparable), so the list can neither grow nor go stale
+unnoticed.
+
 usage: conformance.py ZEEK_CAPTURES_DIR   (run through tests/lib/with-ws.sh)
 """
 import csv
@@ -18,6 +25,10 @@ import sys
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from expected import read_expected  # noqa: E402
+
+KNOWN_HISTORY = os.path.join(HERE, "known-history-differences.tsv")
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
 GOAL = 0.95
 SKIP = 77
@@ -92,7 +103,7 @@ def main():
                 if hist == r["history"]:
                     hist_same += 1
                 else:
-                    hist_diff.append(f"{trace} stream {smatch[0]}: Zeek {r['history']}, synfin {hist}")
+                    hist_diff.append((trace, str(smatch[0]), r["history"], hist))
             if r["conn_state"] == "-":
                 skipped += 1
                 continue
@@ -105,8 +116,15 @@ def main():
     total = agree + len(disagree)
     for d in disagree:
         print("conn_state differs: " + d)
+    known = {(k["trace"], k["stream"], k["zeek_history"], k["synfin_history"]): k["reason"]
+             for k in read_expected(KNOWN_HISTORY)}
+    new_diff = [d for d in hist_diff if d not in known]
+    gone = [k for k in known if k not in hist_diff]
     for d in hist_diff:
-        print("history differs:    " + d)
+        why = known.get(d, "NEW, not in known-history-differences.tsv")
+        print(f"history differs:    {d[0]} stream {d[1]}: Zeek {d[2]}, synfin {d[3]} ({why})")
+    for k in gone:
+        print(f"history no longer differs: {k[0]} stream {k[1]}: Zeek {k[2]}, synfin {k[3]} was pinned")
     print(f"conn_state: {agree}/{total} comparable rows agree "
           f"({100.0 * agree / max(total, 1):.1f}%, goal {100 * GOAL:.0f}%); "
           f"{skipped} rows not comparable or without conn_state")
@@ -116,6 +134,13 @@ def main():
         return 1
     if agree < GOAL * total:
         print("FAIL: agreement below the goal")
+        return 1
+    if new_diff:
+        print(f"FAIL: {len(new_diff)} history difference(s) not in {os.path.basename(KNOWN_HISTORY)}")
+        return 1
+    if gone:
+        print(f"FAIL: {len(gone)} pinned history difference(s) no longer seen: "
+              f"delete their rows from {os.path.basename(KNOWN_HISTORY)}")
         return 1
     return 0
 

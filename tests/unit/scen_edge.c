@@ -60,8 +60,9 @@ static const trow abort_bare_rst[] = {
 };
 
 /* The client's kernel answers the SYN-ACK with RST (what the injector must
- * prevent).  Whether this is "refused" is not settled (see the report): only
- * the phase and the states are checked. */
+ * prevent).  The spec calls only a RST answering a SYN "refused" (SYNFIN.md
+ * section 3, "Refused"); docs/engine.md's step table counts this one as `RST abort`.
+ * This row checks only the phase, the states and the relative numbers. */
 static const trow rst_after_synack[] = {
     { C(SYN, X, 0, 0), { E(C2S, P_HS, 1, 3, SS, SR) } },
     { S(SYN | ACK, Y, X + 1, 0), { E(S2C, P_HS, 2, 3, ES, SR) } },
