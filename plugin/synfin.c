@@ -46,15 +46,11 @@
 
 #include "lifecycle.h"
 #include "zeek.h"
+#include "ws_compat.h"
 
 #ifndef SYNFIN_VERSION
 #define SYNFIN_VERSION "0.1.0"
 #endif
-
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = SYNFIN_VERSION;
-WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
-WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
-WS_DLL_PUBLIC void plugin_register(void);
 
 void proto_register_synfin(void);
 void proto_reg_handoff_synfin(void);
@@ -125,7 +121,7 @@ static int expert_tap_id = -1;
 static int hf_tcp_srcport = -1;
 static int hf_tcp_dstport = -1;
 
-static gboolean pref_info_column = TRUE;
+static synfin_pref_bool pref_info_column = TRUE;
 
 static int sf_dummy_listener; /* address only: keeps the TCP tap active */
 
@@ -1291,11 +1287,13 @@ proto_reg_handoff_synfin(void)
     }
 }
 
-void
-plugin_register(void)
+static void
+sf_plugin_register(void)
 {
     static proto_plugin plug;
     plug.register_protoinfo = proto_register_synfin;
     plug.register_handoff = proto_reg_handoff_synfin;
     proto_register_plugin(&plug);
 }
+
+SYNFIN_PLUGIN_DEFINE(SYNFIN_VERSION, sf_plugin_register, "TCP connection lifecycle (synfin)")

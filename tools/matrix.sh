@@ -173,7 +173,7 @@ make_root() {
     say "$s: creating root $r (debootstrap --variant=minbase $s $mirror)"
     safe_rm "$r.new"
     mkdir -p "$cache"
-    if ! debootstrap --variant=minbase "$s" "$r.new" "$mirror" >"$cache/$s.debootstrap.log" 2>&1; then
+    if ! debootstrap --variant=minbase --include=adduser "$s" "$r.new" "$mirror" >"$cache/$s.debootstrap.log" 2>&1; then
         tail -n 5 "$cache/$s.debootstrap.log" >&2
         safe_rm "$r.new"; say "$s: debootstrap failed"; return 1
     fi
