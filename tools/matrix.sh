@@ -200,3 +200,165 @@ if [ "$roots_only" = 1 ]; then
     for s in "${releases[@]}"; do make_root "$s" || rc=1; done
     exit $rc
 fi
+
+# The tests each release runs (ctest -R): unit, plugin (hand-derived
+# expected captures, reference captures), consistency (one pass = -2 =
+# sharkd random access), Lua, Flow Graph (when the release's build has it),
+# statistics (summary report, Zeek conformance) and the profile. Left out:
+# the injector/live/demo tests (network namespaces and firewall rules: the
+# host runs them), the long shared-capture sweeps, fuzzing and the
+# million-SYN flood (the host's reference trees run them).
+TESTS='^(unit\.|zeek\.unit|plugin\.(expected\.|reference_captures|flow_graph)|consistency\.(passes\.repo|random_access)|lua\.|summary\.(report|zeek_conformance)$|profile\.tshark)'
+# The GUI smoke test (4.6 only), under Xvfb.
+GUI_TESTS='^gui\.file$'
+
+summary=()
+rc_all=0
+note() { summary+=("$1"); }
+
+# deb_check SUITE DIR DEB: install DEB into the root with apt, check it, purge it.
+deb_check() {
+    local s=$1 r=$2 deb=$3 base ok=1 out
+    base=$(basename "$deb")
+    cp "$deb" "$r/tmp/$base"
+    # shellcheck disable=SC2046
+    if ! in_root "$r" apt-get $(apt_opts "$s") install "/tmp/$base" >"$cache/$s.deb.log" 2>&1; then
+        say "$s: apt-get install $base failed:"; tail -n 5 "$cache/$s.deb.log" >&2; rm -f "$r/tmp/$base"; return 1
+    fi
+    out=$(in_root "$r" tshark -G plugins 2>/dev/null | grep '^synfin\.so')
+    case "$out" in
+        *dissector*) say "$s: .deb: tshark -G plugins: $(echo "$out" | tr '\t' ' ')" ;;
+        *) say "$s: .deb: synfin.so is not listed as a dissector by tshark -G plugins: '$out'"; ok=0 ;;
+    esac
+    # -C NAME fails ("Configuration Profile ... does not exist") without the
+    # profile; with it, its colouring rules are applied to the capture.
+    if in_root "$r" sh -c "mkdir -p /tmp/h && HOME=/tmp/h tshark -C synfin -r $root/captures/injected-marker.pcap -T fields -e synfin.label >/tmp/h/out 2>&1 && grep -q 'SYN 1/3' /tmp/h/out"; then
+        say "$s: .deb: tshark -C synfin reads a capture with the installed profile and plugin"
+    else
+        say "$s: .deb: tshark -C synfin failed: $(head -c 300 "$r/tmp/h/out" 2>/dev/null)"; ok=0
+    fi
+    if in_root "$r" sh -c 'MANWIDTH=80 MANPAGER=cat man synfin-inject 2>&1 | grep -q "make one TCP client connection by hand"'; then
+        say "$s: .deb: man synfin-inject renders"
+    else
+        say "$s: .deb: man synfin-inject does not render"; ok=0
+    fi
+    in_root "$r" synfin-inject --help >/dev/null 2>&1 || { say "$s: .deb: synfin-inject --help failed"; ok=0; }
+    # shellcheck disable=SC2046
+    in_root "$r" apt-get $(apt_opts "$s") purge synfin >/dev/null 2>&1 || { say "$s: cannot purge synfin"; ok=0; }
+    rm -rf "$r/tmp/$base" "$r/tmp/h"
+    [ "$ok" = 1 ]
+}
+
+# deb_refused SUITE DIR DEB: apt must refuse DEB (built for another release).
+deb_refused() {
+    local s=$1 r=$2 deb=$3 base
+    base=$(basename "$deb")
+    cp "$deb" "$r/tmp/$base"
+    # shellcheck disable=SC2046
+    if in_root "$r" apt-get $(apt_opts "$s") --simulate install "/tmp/$base" >"$cache/$s.refuse.log" 2>&1; then
+        rm -f "$r/tmp/$base"; return 1
+    fi
+    rm -f "$r/tmp/$base"
+    say "$s: apt refuses $base: $(grep -m1 -i 'depends' "$cache/$s.refuse.log" | sed 's/^ *//')"
+}
+
+declare -A debs=()
+
+run_release() {   # SUITE
+    local s=$1 r=$cache/$1 want ver xy t0 st="ok" flow
+    t0=$(date +%s)
+    case "$s" in bookworm) want=4.0 ;; trixie) want=4.4 ;; sid) want=4.6 ;; esac
+    make_root "$s" || { note "$s: FAILED (cannot make the root)"; rc_all=1; return; }
+    ver=$(chroot "$r" dpkg-query -W -f '${Version}' tshark 2>/dev/null)
+    xy=$(echo "$ver" | sed -n 's/^\([0-9]*:\)\{0,1\}\([0-9]*\.[0-9]*\)\..*/\2/p')
+    if [ "$xy" != "$want" ]; then
+        say "$s: Debian $s now ships Wireshark $ver, not $want.x: skipped (not a failure)"
+        note "$s: skipped (Wireshark $ver is not $want.x)"
+        return
+    fi
+    mount_root "$r" || { cleanup; note "$s: FAILED (mounts)"; rc_all=1; return; }
+    if [ "$s" = bookworm ]; then
+        # The host's Debian 12 trees are the reference; here only the .deb
+        # built on the host (same release, same library package) is installed.
+        local deb
+        deb=$(ls "$host_build"/deb/synfin_*+ws4.0_*.deb 2>/dev/null | head -n 1)
+        if [ -z "$deb" ]; then
+            say "bookworm: no 4.0 .deb in $host_build/deb (cmake --build $host_build --target deb)"; st="FAILED"
+        elif deb_check "$s" "$r" "$deb"; then
+            debs[$s]=$deb
+        else
+            st="FAILED"
+        fi
+        cleanup
+        note "bookworm: Wireshark $ver: .deb (built on the host) $st in $(( $(date +%s) - t0 )) s"
+        [ "$st" = ok ] || rc_all=1
+        return
+    fi
+    mount_src "$r" || { cleanup; note "$s: FAILED (source mount)"; rc_all=1; return; }
+    say "$s: Wireshark $ver: configure and build in $r/build"
+    if ! in_root "$r" sh -c "cmake -S '$root' -B /build -G Ninja -DSYNFIN_WERROR=ON >/build.cfg.log 2>&1 && cmake --build /build >/build.log 2>&1"; then
+        say "$s: build failed:"; tail -n 20 "$r/build.cfg.log" "$r/build.log" >&2
+        cleanup; note "$s: Wireshark $ver: FAILED (build)"; rc_all=1; return
+    fi
+    flow=$(grep -o 'native Flow Graph: .*' "$r/build.cfg.log" | head -n 1)
+    say "$s: $flow"
+    say "$s: tests ($TESTS)"
+    if ! in_root "$r" ctest --test-dir /build --output-on-failure -j "$jobs" -R "$TESTS" >"$cache/$s.ctest.log" 2>&1; then
+        st="FAILED"; grep -a -E 'tests passed|Failed|\*\*\*' "$cache/$s.ctest.log" | tail -n 15 >&2
+    fi
+    local counts
+    counts=$(grep -a -o '[0-9]*% tests passed, [0-9]* tests failed out of [0-9]*' "$cache/$s.ctest.log")
+    say "$s: $counts"
+    if [ "$s" = sid ]; then
+        # Xvfb displays are abstract sockets shared with the host: hold the lock.
+        if flock /tmp/synfin-net.lock chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+               ctest --test-dir /build --output-on-failure -R "$GUI_TESTS" >"$cache/$s.gui.log" 2>&1 &&
+           grep -aq '100% tests passed' "$cache/$s.gui.log"; then
+            counts="$counts; GUI smoke passed"
+        else
+            st="FAILED"; counts="$counts; GUI smoke FAILED"; tail -n 20 "$cache/$s.gui.log" >&2
+        fi
+    fi
+    # The .deb for this release, built and installed in its own root.
+    if in_root "$r" sh -c "cmake --build /build --target deb >/build.deb.log 2>&1"; then
+        local deb
+        deb=$(ls "$r"/build/deb/synfin_*+ws"$want"_*.deb 2>/dev/null | head -n 1)
+        if [ -n "$deb" ] && deb_check "$s" "$r" "$deb"; then
+            debs[$s]=$deb; counts="$counts; .deb ok"
+        else
+            st="FAILED"; counts="$counts; .deb FAILED"
+        fi
+    else
+        st="FAILED"; counts="$counts; .deb build FAILED"; tail -n 10 "$r/build.deb.log" >&2
+    fi
+    cleanup
+    [ "$st" = ok ] || rc_all=1
+    note "$s: Wireshark $ver: $st ($counts; ${flow:-Flow Graph ?}) in $(( $(date +%s) - t0 )) s"
+}
+
+for s in "${releases[@]}"; do
+    run_release "$s"
+done
+
+# A .deb next to another Wireshark minor release is refused by apt.
+if [ -n "${debs[trixie]:-}" ] && [ -d "$cache/sid" ] && [ -n "${debs[sid]:-}" ]; then
+    if mount_root "$cache/sid" && deb_refused sid "$cache/sid" "${debs[trixie]}"; then
+        note "cross-release: the 4.4 .deb is refused in the 4.6 root: ok"
+    else
+        note "cross-release: the 4.4 .deb was NOT refused in the 4.6 root: FAILED"; rc_all=1
+    fi
+    cleanup
+fi
+if [ -n "${debs[bookworm]:-}" ] && [ -n "${debs[trixie]:-}" ]; then
+    if mount_root "$cache/trixie" && deb_refused trixie "$cache/trixie" "${debs[bookworm]}"; then
+        note "cross-release: the 4.0 .deb is refused in the 4.4 root: ok"
+    else
+        note "cross-release: the 4.0 .deb was NOT refused in the 4.4 root: FAILED"; rc_all=1
+    fi
+    cleanup
+fi
+
+say "summary:"
+for l in "${summary[@]}"; do say "  $l"; done
+say "wall time $(( $(date +%s) - start_all )) s"
+exit $rc_all
