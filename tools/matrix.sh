@@ -232,7 +232,8 @@ deb_check() {
     esac
     # -C NAME fails ("Configuration Profile ... does not exist") without the
     # profile; with it, its colouring rules are applied to the capture.
-    if in_root "$r" sh -c "mkdir -p /tmp/h && HOME=/tmp/h tshark -C synfin -r $root/captures/injected-marker.pcap -T fields -e synfin.label >/tmp/h/out 2>&1 && grep -q 'SYN 1/3' /tmp/h/out"; then
+    mkdir -p "$r/tmp/h" && cp "$root/captures/injected-marker.pcap" "$r/tmp/h/c.pcap"
+    if in_root "$r" sh -c "HOME=/tmp/h tshark -C synfin -r /tmp/h/c.pcap -T fields -e synfin.label >/tmp/h/out 2>&1 && grep -q 'SYN 1/3' /tmp/h/out"; then
         say "$s: .deb: tshark -C synfin reads a capture with the installed profile and plugin"
     else
         say "$s: .deb: tshark -C synfin failed: $(head -c 300 "$r/tmp/h/out" 2>/dev/null)"; ok=0
