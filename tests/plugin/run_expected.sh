@@ -67,6 +67,10 @@ for pass in 1 2; do
         "${fargs[@]}" > "$out" 2> "$err"
     st=$?
     label="tshark${opt[*]:+ ${opt[*]}} ($(basename "$PCAP"))"
+    # Wireshark 4.2 and later print FT_BOOLEAN fields as True/False in
+    # -T fields (4.0: 1/0); the expected files use 1/0. Whole fields only.
+    awk -F'\t' -v OFS='\t' '{ for (i = 1; i <= NF; i++) { if ($i == "True") $i = 1; else if ($i == "False") $i = 0 } print }' \
+        "$out" > "$out.n" && mv "$out.n" "$out"
     if [ $st -ne 0 ] && [ $st -ne 2 ]; then
         # 2: the capture file ends in a cut packet; anything else is a failure
         echo "FAIL: $label exited with status $st"; cat "$err"; rc=1; continue
