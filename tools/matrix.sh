@@ -241,7 +241,7 @@ deb_check() {
     else
         say "$s: .deb: tshark -C synfin failed: $(head -c 300 "$r/tmp/h/out" 2>/dev/null)"; ok=0
     fi
-    if in_root "$r" sh -c 'MANWIDTH=80 MANPAGER=cat man synfin-inject 2>&1 | grep -q "make one TCP client connection by hand"'; then
+    if in_root "$r" sh -c 'MANWIDTH=80 MANPAGER=cat man synfin-inject 2>&1 | tr -s " " | grep -q "synfin-inject - make one TCP client"'; then
         say "$s: .deb: man synfin-inject renders"
     else
         say "$s: .deb: man synfin-inject does not render"; ok=0
