@@ -36,10 +36,6 @@
 #define SYNFIN_VERSION "0.1.0"
 #endif
 
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = SYNFIN_VERSION;
-WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
-WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
-WS_DLL_PUBLIC void plugin_register(void);
 
 void proto_register_synfin(void);
 void proto_reg_handoff_synfin(void);
@@ -461,11 +457,13 @@ proto_reg_handoff_synfin(void)
     }
 }
 
-void
-plugin_register(void)
+static void
+synfin_plugin_register(void)
 {
     static proto_plugin plug;
     plug.register_protoinfo = proto_register_synfin;
     plug.register_handoff = proto_reg_handoff_synfin;
     proto_register_plugin(&plug);
 }
+
+SYNFIN_PLUGIN_DEFINE(SYNFIN_VERSION, synfin_plugin_register, "TCP connection lifecycle (synfin)")

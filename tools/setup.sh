@@ -1,12 +1,13 @@
 #!/bin/sh
-# setup.sh - install everything synfin needs to build and test, on Debian 12.
+# setup.sh - install everything synfin needs to build and test, on Debian 12
+# (Wireshark 4.0) or Debian 13 (Wireshark 4.4); Debian sid (4.6) works too.
 #
 # Idempotent: packages that are already installed are left alone, and
 # apt-get update runs at most once, only when something is missing.
 # Must run as root (or with nothing to install). Non-interactive.
 set -eu
 
-# Build: compiler, cmake/ninja, Wireshark 4.0 headers (epan/wiretap), libpcap
+# Build: compiler, cmake/ninja, Wireshark headers (epan/wiretap), libpcap
 # (injector), glib. Tests: tshark/sharkd/editcap (wireshark-common), Debian's
 # python3 (stdlib only), setpriv (util-linux, essential), /usr/bin/time
 # (benchmark), tcpdump, iproute2 and nftables (injector tests on loopback and
@@ -18,16 +19,22 @@ gcc libc6-dev cmake ninja-build pkg-config
 libwireshark-dev libwiretap-dev libglib2.0-dev libpcap-dev libnftables-dev
 tshark wireshark-common
 python3 python3-scapy time tcpdump iproute2 nftables iptables libcap2-bin
-wireshark-qt xvfb xdotool imagemagick
+xvfb xdotool imagemagick
 "
+# The Qt GUI: wireshark-qt on Debian 12; from Debian 13 on the GUI is the
+# package "wireshark" itself (wireshark-qt is only a transitional name).
+case "$(cat /etc/debian_version 2>/dev/null)" in
+    12*|bookworm*) PACKAGES="$PACKAGES wireshark-qt" ;;
+    *) PACKAGES="$PACKAGES wireshark" ;;
+esac
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
-[ -r /etc/debian_version ] || die "this script supports Debian 12 (bookworm) only"
+[ -r /etc/debian_version ] || die "this script supports Debian 12 (bookworm) and 13 (trixie)"
 case "$(cat /etc/debian_version)" in
-    12*|bookworm*) ;;
-    *) say "warning: Debian $(cat /etc/debian_version) detected; synfin is tested on Debian 12 only" ;;
+    12*|bookworm*|13*|trixie*|forky*|sid*) ;;
+    *) say "warning: Debian $(cat /etc/debian_version) detected; synfin is tested on Debian 12, 13 and sid" ;;
 esac
 
 missing=
@@ -92,11 +99,12 @@ if [ ! -e "$src_list" ] && [ "$(id -u)" = 0 ] && [ -r /etc/apt/sources.list.d/de
     apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null || say "warning: apt-get update failed; the Flow Graph feature may be left out"
 fi
 
-# Check the Wireshark version: the plugin ABI is 4.0.x only.
+# Check the Wireshark release: the plugin is built and tested for 4.0, 4.4
+# and 4.6 (CMakeLists.txt stops on others unless asked to try).
 ver=$(pkg-config --modversion wireshark 2>/dev/null) || die "pkg-config cannot find wireshark.pc (libwireshark-dev)"
 case "$ver" in
-    4.0.*) say "Wireshark $ver (plugin ABI 4.0) - ok" ;;
-    *) die "synfin needs Wireshark 4.0.x, pkg-config reports $ver" ;;
+    4.0.*|4.4.*|4.6.*) say "Wireshark $ver (plugin ABI ${ver%.*}) - ok" ;;
+    *) die "synfin supports Wireshark 4.0, 4.4 and 4.6; pkg-config reports $ver" ;;
 esac
 [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing"
 say "done"

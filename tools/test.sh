@@ -7,8 +7,11 @@
 #   build-asan/  the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #                (-DSYNFIN_SANITIZE=ON); tshark/sharkd get libasan preloaded
 #                by tests/lib/wsenv.sh when they load the instrumented plugin
-# Exits non-zero if any step fails; both trees are always tested, so one
-# run reports every failure.  After each tree it prints how many tests
+# then the version matrix (tools/matrix.sh): Wireshark 4.4 (Debian 13) and
+# 4.6 (Debian sid) in cached debootstrap roots, and the .deb of every
+# release (4.0 built here, in build/) installed into its own root.
+# Exits non-zero if any step fails; every step always runs, so one run
+# reports every failure.  After each tree it prints how many tests
 # passed, failed and were skipped, and names every skipped test with its
 # reason (tools/test-counts.py reads ctest's --output-junit file).  With
 # CI=true a skipped test fails the run: CI runs as root with everything
@@ -17,6 +20,7 @@
 # Environment: SYNFIN_TEST_JOBS (parallel ctest jobs, default: nproc),
 #              SYNFIN_TEST_TREES (default "build build-asan"),
 #              CI (true: skipped tests are failures),
+#              SYNFIN_MATRIX=0 skips the matrix (default 1: CI runs it),
 #              extra ctest arguments can be given on the command line,
 #              e.g. tools/test.sh -R consistency
 set -uo pipefail
@@ -72,6 +76,21 @@ done
 
 say "counts"
 printf '%s' "$counts"
+
+# The .deb of the host's release (4.0), for the matrix's package test.
+if [ "${SYNFIN_MATRIX:-1}" != 0 ]; then
+    say "build: Debian package"
+    if ! cmake --build "$root/build" --target deb; then
+        failed="$failed deb"
+    fi
+    say "matrix: Wireshark 4.0 (.deb), 4.4 and 4.6 in Debian roots (SYNFIN_MATRIX=0 skips)"
+    if ! SYNFIN_MATRIX_HOST_BUILD="$root/build" "$root/tools/matrix.sh"; then
+        failed="$failed matrix"
+    fi
+else
+    say "matrix: skipped (SYNFIN_MATRIX=0)"
+fi
+
 if [ -n "$failed" ]; then
     say "FAILED:$failed"
     exit 1

@@ -60,6 +60,18 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def ws_release():
+    """X.Y of the tshark on PATH: its personal plugin folder (as tests/lib/wsenv.sh)."""
+    xy = os.environ.get("SYNFIN_WS_XY")
+    if xy:
+        return xy
+    first = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    m = re.match(r"TShark \(Wireshark\) (\d+\.\d+)\.", first)
+    if not m:
+        raise SystemExit("profile_check: cannot tell the Wireshark release from: " + first)
+    return m.group(1)
+
+
 def run(so, script, install_dir, repo, work):
     os.chmod(work, 0o755)
     dest = os.path.join(work, "inst")
@@ -77,9 +89,10 @@ def run(so, script, install_dir, repo, work):
             os.symlink(os.path.join("/usr/share/wireshark", e), os.path.join(data, e))
     shutil.copytree(installed, os.path.join(data, "profiles", "synfin"))
     home = os.path.join(work, "home")
-    for d in (".local/lib/wireshark/plugins/4.0/epan", ".config/wireshark", "no-extcap"):
+    pdir = ".local/lib/wireshark/plugins/%s/epan" % ws_release()
+    for d in (pdir, ".config/wireshark", "no-extcap"):
         os.makedirs(os.path.join(home, d))
-    shutil.copy(so, os.path.join(home, ".local/lib/wireshark/plugins/4.0/epan/synfin.so"))
+    shutil.copy(so, os.path.join(home, pdir, "synfin.so"))
     caps = os.path.join(work, "caps")
     shutil.copytree(os.path.join(repo, "captures"), caps)
     for root, dirs, files in os.walk(work):

@@ -7,7 +7,9 @@
 #   ws_cleanup             removes the HOME (also done by an EXIT trap)
 # Files the programs read or write must be readable/writable by uid 65534;
 # WS_TMP is a directory that is.
-# Variables: WS_HOME (the HOME), WS_TMP (a scratch dir owned by uid 65534).
+# Variables: WS_HOME (the HOME), WS_TMP (a scratch dir owned by uid 65534),
+# SYNFIN_WS_XY (the release X.Y of the plugin folder, from tshark --version
+# unless already set).
 # WS_GROUPS: setpriv's supplementary-group option for ws_run, default
 # "--clear-groups"; live-capture tests set "--groups wireshark" (Debian's
 # group that may run dumpcap, see tools/setup.sh). WS_NETNS: when set,
@@ -45,6 +47,21 @@ ws_needs_asan() {
     fi
 }
 
+# ws_plugin_xy: set and export SYNFIN_WS_XY, the X.Y of the tshark on PATH
+# (the personal plugin folder is plugins/X.Y/epan, and a plugin loads only
+# into the release it was built for). Kept when already set.
+ws_plugin_xy() {
+    if [ -z "${SYNFIN_WS_XY:-}" ]; then
+        SYNFIN_WS_XY=$(tshark --version 2>/dev/null |
+            sed -n '1s/^TShark (Wireshark) \([0-9]*\.[0-9]*\)\..*/\1/p')
+        if [ -z "$SYNFIN_WS_XY" ]; then
+            echo "wsenv: cannot tell the Wireshark release from 'tshark --version'" >&2
+            return 1
+        fi
+    fi
+    export SYNFIN_WS_XY
+}
+
 ws_setup() {
     local so=$1
     if [ ! -r "$so" ]; then
@@ -65,9 +82,11 @@ ws_setup() {
             fi ;;
         *) WS_PRELOAD=$SYNFIN_WS_PRELOAD ;;
     esac
+    ws_plugin_xy || return 1
     WS_HOME=$(mktemp -d /tmp/synfin-ws.XXXXXX)
-    mkdir -p "$WS_HOME/.local/lib/wireshark/plugins/4.0/epan" "$WS_HOME/.config/wireshark" "$WS_HOME/tmp" "$WS_HOME/no-extcap"
-    cp "$so" "$WS_HOME/.local/lib/wireshark/plugins/4.0/epan/synfin.so"
+    local pdir=$WS_HOME/.local/lib/wireshark/plugins/$SYNFIN_WS_XY/epan
+    mkdir -p "$pdir" "$WS_HOME/.config/wireshark" "$WS_HOME/tmp" "$WS_HOME/no-extcap"
+    cp "$so" "$pdir/synfin.so"
     WS_TMP=$WS_HOME/tmp
     chmod -R a+rX "$WS_HOME"
     if [ "$(id -u)" = 0 ]; then

@@ -67,6 +67,13 @@ for pass in 1 2; do
         "${fargs[@]}" > "$out" 2> "$err"
     st=$?
     label="tshark${opt[*]:+ ${opt[*]}} ($(basename "$PCAP"))"
+    # Wireshark 4.2 and later print FT_BOOLEAN fields as True/False in
+    # -T fields (4.0: 1/0); the expected files use 1/0. Whole fields only.
+    # (several occurrences in one field are comma-separated: each is mapped)
+    awk -F'\t' -v OFS='\t' '{ for (i = 1; i <= NF; i++) { n = split($i, v, ","); if (n == 0) continue; o = "";
+            for (j = 1; j <= n; j++) o = o (j > 1 ? "," : "") (v[j] == "True" ? 1 : v[j] == "False" ? 0 : v[j]);
+            $i = o } print }' \
+        "$out" > "$out.n" && mv "$out.n" "$out"
     if [ $st -ne 0 ] && [ $st -ne 2 ]; then
         # 2: the capture file ends in a cut packet; anything else is a failure
         echo "FAIL: $label exited with status $st"; cat "$err"; rc=1; continue
