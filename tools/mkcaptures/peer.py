@@ -11,7 +11,7 @@ import struct
 import sys
 import time
 
-REQ = b"GET /synfin HTTP/1.0\r\n\r\n"        # 25 bytes
+REQ = b"GET /synfin HTTP/1.0\r\n\r\n"        # 24 bytes
 REPLY = b"HTTP/1.0 200 OK\r\n\r\nsynfin\n"   # 26 bytes
 
 

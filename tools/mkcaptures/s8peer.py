@@ -22,27 +22,10 @@ import sys
 import threading
 import time
 
-REQ = b"GET /synfin HTTP/1.0\r\n\r\n"        # 24 bytes
-REPLY = b"HTTP/1.0 200 OK\r\n\r\nsynfin\n"   # 26 bytes
+import os
 
-
-def read_to_eof(s):
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            return data
-        data += chunk
-
-
-def recv_exact(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer import REQ, REPLY, read_to_eof, recv_exact  # noqa: E402  (one copy of the kernel peers' basics)
 
 
 # ---- kernel server and client ------------------------------------------------
