@@ -547,6 +547,22 @@ t_plugin_agrees() {
     netns_lossy
     head -c 60000 /dev/urandom >"$WORK/big"
     agree lossy --ns "$NS_CLI" -S 198.51.100.99 --retries 8 -d @"$WORK/big" 203.0.113.2 "$PORT"
+    # servers no one in this project wrote, and the reuse shapes of spec 8.1
+    ip netns del "$NS_SRV"; ip netns del "$NS_CLI"; ip netns del "$NS_END"; NETNS_MADE=0
+    start_nginx
+    printf 'synfin nginx body\n' >"$WORK/www/hello.txt"
+    head -c 300000 /dev/urandom >"$WORK/www/b.bin"
+    agree nginx_http10 -d $'GET /hello.txt HTTP/1.0\r\n\r\n' 127.0.0.1 "$PORT"
+    agree nginx_keepalive -d $'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n' 127.0.0.1 "$PORT"
+    agree nginx_bulk -d $'GET /b.bin HTTP/1.0\r\n\r\n' 127.0.0.1 "$PORT"
+    start_echo close-first 127.0.0.1
+    local sp=$(( 61100 + RANDOM % 3000 ))
+    agree reuse_count --count 40 -s "$sp-$((sp + 3))" 127.0.0.1 "$PORT"
+    inj -q --no-timestamps -s "$sp" --isn 3000000000 127.0.0.1 "$PORT"
+    agree old_connection --no-timestamps -s "$sp" --isn 2990000000 127.0.0.1 "$PORT"
+    grep -q '"label":"ACK (old connection)"' "$WORK/old_connection.json" &&
+        grep -q '"label":"RST (clears old connection)"' "$WORK/old_connection.json" &&
+        pass "old_connection: both spec 8.1 labels in the JSON" || fail "old_connection: labels missing from the JSON"
     echo "$n runs compared"
 }
 
