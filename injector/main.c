@@ -21,6 +21,7 @@
 #include "isn.h"
 #include "netdev.h"
 #include "output.h"
+#include "privdrop.h"
 #include "rstguard.h"
 
 #define DEFAULT_DATA "hello from synfin-inject\n"
@@ -571,6 +572,11 @@ static int run(const config *c, const sigset_t *waitmask)
         rc = INJ_EXIT_FAIL;
     }
 
+    /* Setup done (sockets, capture, outputs, guard): keep only what is still
+     * needed, CAP_NET_RAW, and CAP_NET_ADMIN while a guard's rules change. */
+    if (rc == INJ_EXIT_OK)
+        rc = priv_drop(guard.method != RSTGUARD_NONE, c->sport > 0 && c->sport < 1024, c->verbose);
+
     uint32_t run_id = 0;
     inj_random(&run_id, sizeof run_id);
     for (int i = 0; rc == INJ_EXIT_OK && i < c->count; i++) {
@@ -638,7 +644,8 @@ static int run(const config *c, const sigset_t *waitmask)
             output_note(&out, "stream %d: %s; request %zu bytes%s, reply %zu bytes, %s closed first, conn.state %s, history %s%s",
                         i, rc == INJ_EXIT_OK ? "complete" : "incomplete", data_len,
                         res.request_acked ? " acknowledged" : "", res.reply_len,
-                        c->close == CLOSE_RST ? "nobody (RST)" : res.server_closed_first ? "server" : "client",
+                        c->close == CLOSE_RST ? "nobody (RST)" : res.server_closed_first ? "server"
+                        : rc == INJ_EXIT_OK || rc == INJ_EXIT_INCOMPLETE ? "client" : "nobody",
                         lc_zeek_state_name(lc_zeek_conn_state(&oc.zeek)), hist, ev);
         }
         if (save) {
