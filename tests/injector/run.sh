@@ -911,6 +911,10 @@ if mode == "rstmid":
     c.close()
 elif mode == "rstafterfin":          # answers, closes its side, then closes with our data unread
     time.sleep(0.05)
+    # the RST must leave before the client's FIN is acknowledged (which would
+    # end the connection cleanly): the abortive close is made ready first, so
+    # that FIN and RST leave back to back
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.sendall(b"bye\n")
     c.shutdown(socket.SHUT_WR)
     c.close()
