@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "congestion.h"
 #include "reassembly.h"
@@ -37,7 +39,8 @@ typedef struct tcb {
     congestion cc;             /* RTO and congestion window */
     uint8_t  snd_scale;
     bool     ws_ok, ts_ok;
-    uint32_t ts_recent, ts_base;
+    uint32_t ts_recent;
+    uint32_t max_snd_wnd;      /* RFC 5961 5.2: the largest window the server offered */
     bool     fin_sent, fin_acked;
     uint32_t fin_seq;
 
@@ -46,13 +49,18 @@ typedef struct tcb {
     bool     sack_ok;          /* the server accepts SACK blocks */
     reasm    rx;               /* the reply, and data beyond a hole */
     bool     peer_fin, need_ack;
+    uint32_t rcv_wnd;          /* the window we offer: what the capture ring absorbs */
+    size_t   reply_at_fin;     /* reply bytes when we sent our FIN before the server's */
+    bool     closed_early;     /* we sent our FIN before the server's */
 
     /* timers (CLOCK_MONOTONIC ns; 0 = off) */
     int64_t  rtx_at, persist_at, linger_until;
     int      rtx_count;
     int64_t  syn_sent_at, last_progress, last_reply_at;
+    int64_t  last_rx_at;       /* any segment from the server (the --reply-idle rule) */
     int64_t  started_at;       /* just before the first SYN (for --stats) */
     int      syns_sent;
+    int      old_rounds;       /* SYN-SENT: unacceptable ACKs answered so far */
     char     soft_err[160];
 } tcb;
 
@@ -117,14 +125,17 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
         s.opts.wscale = OUR_WSCALE;
         s.opts.sack_ok = true;
         s.opts.has_ts = p->timestamps;
+    } else if (flags & LC_RST) {
+        s.win = 0;   /* as Linux: a RST's window means nothing */
     } else {
-        s.win = (uint16_t)(t->ws_ok ? REASM_WINDOW >> OUR_WSCALE : 65535);
+        uint32_t w = t->ws_ok ? t->rcv_wnd >> OUR_WSCALE : t->rcv_wnd;
+        s.win = (uint16_t)(w > 65535 ? 65535 : w);
         s.opts.has_ts = t->ts_ok;
         if ((flags & LC_ACK) && !(flags & LC_RST))
             add_sack_blocks(t, &s.opts, len);
     }
     if (s.opts.has_ts) {
-        s.opts.tsval = (uint32_t)(inj_now_mono_ns() / NS_PER_MS) + t->ts_base;
+        s.opts.tsval = (uint32_t)(inj_now_mono_ns() / NS_PER_MS) + p->ts_offset;   /* RFC 7323 7.1 */
         s.opts.tsecr = syn ? 0 : t->ts_recent;
     }
     s.opts.has_marker = p->marker;
@@ -141,7 +152,7 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
         lc_result r;
         uint16_t et = p->dst.family == AF_INET6 ? 0x86dd : 0x0800;
         if (pkt_parse(buf, n, et, NULL, &parsed, &icmp, &neigh) == PKT_TCP)
-            output_segment(t->o, t->oc, true, buf, n, &parsed, sent_at, &r);
+            output_segment(t->o, t->oc, true, buf, n, n, &parsed, sent_at, &r);
         if (flags & LC_ACK)
             t->need_ack = false;
     } else {
@@ -205,6 +216,10 @@ static void send_fin(tcb *t, int64_t now)
     if (!send_seg(t, LC_FIN | LC_ACK, t->snd_nxt, NULL, 0))
         return;
     t->fin_sent = true;
+    if (!t->peer_fin) {
+        t->closed_early = true;
+        t->reply_at_fin = t->rx.reply_len;
+    }
     t->snd_nxt++;
     t->snd_max = t->snd_nxt;
     t->last_progress = now;
@@ -289,6 +304,11 @@ static void on_synack(tcb *t, const pkt_tcp *s, int64_t now)
     if (t->ts_ok)
         t->ts_recent = s->opts.tsval;
     t->snd_wnd = s->win;   /* a SYN-ACK's window is never scaled */
+    t->max_snd_wnd = t->snd_wnd;
+    out_conn_set_scale(t->oc, true, t->ws_ok ? OUR_WSCALE : 0, t->snd_scale);
+    if (!t->ws_ok && t->rcv_wnd > 65535)
+        t->rcv_wnd = 65535;
+    t->rx.window = t->rcv_wnd;
     t->snd_wl1 = s->seq;
     t->snd_wl2 = s->ack;
     unsigned iph = p->dst.family == AF_INET6 ? 40 : 20;
@@ -299,78 +319,163 @@ static void on_synack(tcb *t, const pkt_tcp *s, int64_t now)
         mss = 65535 - iph - 60;
     uint32_t ol = opts_len_est(t);
     t->eff_mss = mss > ol + 1 ? mss - ol : 1;
-    cc_established(&t->cc, t->eff_mss, now - t->syn_sent_at, t->rtx_count == 0);   /* Karn */
+    cc_established(&t->cc, t->eff_mss, now - t->syn_sent_at, t->syns_sent == 1);   /* Karn */
     t->rtx_at = 0;
     t->rtx_count = 0;
     t->last_progress = now;
+    t->last_rx_at = now;
     t->state = CS_ESTAB;
     if (p->verbose)
-        inj_msg("note", "peer MSS %u, window scale %s%u, SACK %s, timestamps %s; sending %u-byte segments",
-                peer_mss, t->ws_ok ? "" : "off/", t->snd_scale, s->opts.sack_ok ? "permitted" : "off",
-                t->ts_ok ? "on" : "off", t->eff_mss);
+        inj_msg("note", "peer MSS %u, window scale %s%u, SACK %s, timestamps %s; sending %u-byte segments, "
+                "offering a %u-byte window", peer_mss, t->ws_ok ? "" : "off/", t->snd_scale,
+                s->opts.sack_ok ? "permitted" : "off", t->ts_ok ? "on" : "off", t->eff_mss, t->rcv_wnd);
     send_seg(t, LC_ACK, t->snd_una, NULL, 0);   /* ACK 3/3 */
     t->snd_nxt = t->snd_una;
     t->snd_max = t->snd_nxt;
 }
 
-static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s, int64_t ts)
+/* RFC 9293 3.10.7.4, first check: does any of the segment (its FIN
+ * included) fall in the window we offer? */
+static bool seq_acceptable(const tcb *t, const pkt_tcp *s)
+{
+    uint32_t seglen = s->len + ((s->flags & LC_FIN) ? 1u : 0u);
+    uint32_t nxt = t->rcv_nxt, wnd = t->rcv_wnd;
+    if (seglen == 0)
+        return wnd == 0 ? s->seq == nxt : SEQ_GEQ(s->seq, nxt) && SEQ_LT(s->seq, nxt + wnd);
+    if (wnd == 0)
+        return false;
+    uint32_t last = s->seq + seglen - 1;
+    return (SEQ_GEQ(s->seq, nxt) && SEQ_LT(s->seq, nxt + wnd)) || (SEQ_GEQ(last, nxt) && SEQ_LT(last, nxt + wnd));
+}
+
+/* SYN-SENT (RFC 9293 3.10.7.3). */
+static void on_segment_syn_sent(tcb *t, const pkt_tcp *s, int64_t now)
+{
+    uint16_t f = s->flags;
+    bool ack_ok = SEQ_GT(s->ack, t->iss) && SEQ_LEQ(s->ack, t->iss + 1);   /* SND.UNA < SEG.ACK =< SND.NXT */
+    if ((f & LC_ACK) && !ack_ok) {
+        if (f & LC_RST) {
+            t->res->ignored_rsts++;   /* a RST for something else: dropped */
+            return;
+        }
+        /* An unacceptable ACK: typically the server's TIME-WAIT (or a
+         * half-open old connection) acknowledging what the previous
+         * connection on this 4-tuple sent.  <SEQ=SEG.ACK><CTL=RST> clears
+         * it; then the same SYN again. */
+        if (t->old_rounds >= t->p->retries + 1) {
+            char a[INET6_ADDRSTRLEN];
+            inj_error("protocol error: %s:%u answered %d SYNs with the ACK of another connection (ack %u, expected %u)",
+                      inj_addr_str(&t->p->dst, a, sizeof a), t->p->dport, t->syns_sent, s->ack, t->iss + 1);
+            finish(t, INJ_EXIT_PROTO);
+            return;
+        }
+        t->old_rounds++;
+        t->res->old_conn++;
+        t->rcv_nxt = 0;
+        send_seg(t, LC_RST, s->ack, NULL, 0);
+        if (t->state == CS_DONE)
+            return;
+        if (t->p->verbose)
+            inj_msg("note", "the SYN was answered with the ACK of an older connection (ack %u, not ISN+1 = %u): "
+                    "RST sent at its ack, SYN again", s->ack, t->iss + 1);
+        send_syn(t);
+        t->rtx_at = now + t->cc.rto;
+        t->last_progress = now;
+        return;
+    }
+    if (f & LC_RST) {
+        if (f & LC_ACK) {   /* acceptable: our SYN was refused */
+            char a[INET6_ADDRSTRLEN];
+            inj_error("connection refused: %s:%u answered the SYN with RST",
+                      inj_addr_str(&t->p->dst, a, sizeof a), t->p->dport);
+            finish(t, INJ_EXIT_REFUSED);
+        } else {
+            t->res->ignored_rsts++;   /* no ACK: not for our SYN */
+        }
+        return;
+    }
+    if ((f & (LC_SYN | LC_ACK)) == (LC_SYN | LC_ACK))
+        on_synack(t, s, now);
+    /* a bare SYN (simultaneous open) is not something a server does; a bare
+     * acceptable ACK without SYN means nothing yet */
+}
+
+static void on_segment(tcb *t, const uint8_t *ip, size_t caplen, size_t wirelen, const pkt_tcp *s, int64_t ts)
 {
     lc_result r;
-    output_segment(t->o, t->oc, false, ip, iplen, s, ts, &r);
+    output_segment(t->o, t->oc, false, ip, caplen, wirelen, s, ts, &r);
     int64_t now = inj_now_mono_ns();
     uint16_t f = s->flags;
 
     if (t->state == CS_DONE)
         return;
+    if (s->cut) {
+        /* never data from a cut frame: the server sends it again */
+        t->res->cut_frames++;
+        return;
+    }
+    t->last_rx_at = now;
     if (t->state == CS_SYN_SENT) {
-        if (f & LC_RST) {
-            if ((f & LC_ACK) && s->ack == t->iss + 1) {
-                char a[INET6_ADDRSTRLEN];
-                inj_error("connection refused: %s:%u answered the SYN with RST",
-                          inj_addr_str(&t->p->dst, a, sizeof a), t->p->dport);
-                finish(t, INJ_EXIT_REFUSED);
-            }
-            return;   /* not for our SYN: RFC 9293 3.10.7.3 */
-        }
-        if ((f & (LC_SYN | LC_ACK)) == (LC_SYN | LC_ACK)) {
-            if (s->ack != t->iss + 1) {
-                t->rcv_nxt = 0;
-                send_seg(t, LC_RST, s->ack, NULL, 0);
-                inj_error("protocol error: the SYN-ACK acknowledges %u, expected ISN+1 = %u",
-                          s->ack, t->iss + 1);
-                finish(t, INJ_EXIT_PROTO);
-                return;
-            }
-            on_synack(t, s, now);
-        }
-        return;   /* a bare SYN (simultaneous open) is not something a server does */
+        on_segment_syn_sent(t, s, now);
+        return;
     }
 
-    if (t->ts_ok && s->opts.has_ts && SEQ_LEQ(s->seq, t->rcv_nxt) && SEQ_GEQ(s->opts.tsval, t->ts_recent))
+    /* synchronized states: ESTABLISHED, the closing states, TIME-WAIT */
+    bool acceptable = seq_acceptable(t, s);
+    if (t->ts_ok && s->opts.has_ts && acceptable && SEQ_LEQ(s->seq, t->rcv_nxt) && SEQ_GEQ(s->opts.tsval, t->ts_recent))
         t->ts_recent = s->opts.tsval;
 
     if (f & LC_RST) {
-        if (t->state == CS_LINGER)
+        if (t->state == CS_LINGER) {
+            t->res->ignored_rsts++;   /* TIME-WAIT keeps its time (RFC 1337) */
             return;
-        /* RFC 5961: only a RST at exactly rcv_nxt resets; one elsewhere in the window gets a challenge ACK */
+        }
+        /* RFC 5961 3.2: only a RST at exactly rcv_nxt resets; one elsewhere
+         * in the window gets a challenge ACK; one outside it is dropped */
         if (s->seq == t->rcv_nxt) {
-            inj_error("protocol error: connection reset by the server while waiting for %s", waiting_for(t));
+            if (t->peer_fin)
+                inj_error("protocol error: connection reset by the server after its FIN (%zu reply bytes received)",
+                          t->rx.reply_len);
+            else
+                inj_error("protocol error: connection reset by the server while waiting for %s (%zu reply bytes "
+                          "received)", waiting_for(t), t->rx.reply_len);
             finish(t, INJ_EXIT_PROTO);
-        } else if (SEQ_GT(s->seq, t->rcv_nxt) && SEQ_LT(s->seq, t->rcv_nxt + REASM_WINDOW)) {
+        } else if (acceptable) {
+            t->res->challenge_acks++;
             t->need_ack = true;
+        } else {
+            t->res->ignored_rsts++;
         }
         return;
     }
     if (f & LC_SYN) {
-        t->need_ack = true;   /* a retransmitted SYN-ACK: our ACK 3/3 was lost */
+        /* RFC 5961 4: a SYN in a synchronized state gets a challenge ACK
+         * (also the SYN-ACK sent again when our ACK 3/3 was lost) */
+        t->res->challenge_acks++;
+        t->need_ack = true;
+        return;
+    }
+    if (!acceptable) {
+        /* RFC 9293 3.10.7.4: an ACK for what is outside the window (an old
+         * duplicate, a keep-alive probe, a FIN sent again in TIME-WAIT) */
+        if (t->state == CS_LINGER && (f & LC_FIN))
+            t->res->fin_reacks++;
+        else if (s->len > 0 || (f & LC_FIN))
+            t->res->oow_acks += SEQ_GEQ(s->seq, t->rcv_nxt);   /* beyond the window (not a plain duplicate) */
+        else
+            t->res->oow_acks++;
+        t->need_ack = true;
         return;
     }
     if (!(f & LC_ACK))
         return;
-    if (SEQ_GT(s->ack, t->snd_max)) {
-        send_seg(t, LC_ACK, t->snd_nxt, NULL, 0);
-        inj_error("protocol error: the server acknowledges %u bytes we never sent", s->ack - t->snd_max);
-        finish(t, INJ_EXIT_PROTO);
+    /* RFC 5961 5.2: SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT, else an ACK and drop */
+    if (SEQ_GT(s->ack, t->snd_max) || SEQ_LT(s->ack, t->snd_una - t->max_snd_wnd)) {
+        if (t->p->verbose)
+            inj_msg("note", "the server acknowledges %u, outside %u..%u: answered with an ACK", s->ack,
+                    t->snd_una - t->max_snd_wnd, t->snd_max);
+        t->res->oow_acks++;
+        t->need_ack = true;
         return;
     }
     if (SEQ_GT(s->ack, t->snd_una)) {
@@ -395,6 +500,8 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
     }
     if (SEQ_LT(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack))) {
         t->snd_wnd = (uint32_t)s->win << t->snd_scale;
+        if (t->snd_wnd > t->max_snd_wnd)
+            t->max_snd_wnd = t->snd_wnd;
         t->snd_wl1 = s->seq;
         t->snd_wl2 = s->ack;
         if (t->snd_wnd) {
@@ -418,6 +525,13 @@ static void on_segment(tcb *t, const uint8_t *ip, size_t iplen, const pkt_tcp *s
                 t->last_progress = now;
             }
             t->need_ack = true;   /* new data, or a duplicate to re-acknowledge */
+            if (t->rx.overflow) {
+                send_seg(t, LC_RST | LC_ACK, t->snd_nxt, NULL, 0);
+                inj_error("incomplete reply: the server sent more than --max-reply %zu bytes",
+                          t->p->max_reply ? t->p->max_reply : (size_t)REASM_REPLY_MAX);
+                finish(t, INJ_EXIT_INCOMPLETE);
+                return;
+            }
         }
         if (f & LC_FIN) {
             if (s->seq + len == t->rcv_nxt && !t->peer_fin) {
@@ -469,7 +583,13 @@ static void on_frame(void *user, const netdev_frame *f)
     case PKT_TCP:
         if (inj_addr_eq(&s.src, &p->dst) && inj_addr_eq(&s.dst, &p->src) && s.sport == p->dport &&
             s.dport == p->sport) {
-            on_segment(t, f->l3, pkt_ip_len(f->l3, f->len), &s, f->time_ns);
+        {
+            size_t decl = pkt_ip_len(f->l3, f->len);
+            if (f->cut)
+                s.cut = true;   /* whatever the IP header says, bytes are missing */
+            on_segment(t, f->l3, decl < f->len ? decl : f->len, f->cut && f->wire_len > decl ? f->wire_len : decl,
+                       &s, f->time_ns);
+        }
         }
         break;
     case PKT_ICMP:
@@ -498,8 +618,12 @@ static bool reply_done(const tcb *t, int64_t now)
 {
     const client_params *p = t->p;
     bool request_done = SEQ_GEQ(t->snd_una, t->data_end);
-    return t->peer_fin || p->data_len == 0 ||
-           (t->rx.reply_len > 0 && request_done && now - t->last_reply_at >= p->reply_idle_ns);
+    /* the server's FIN; or, the request acknowledged and some reply in (or
+     * no request: a server that speaks first, or says nothing), --reply-idle
+     * without anything from the server, and no hole (SACK) open */
+    return t->peer_fin ||
+           ((t->rx.reply_len > 0 || p->data_len == 0) && request_done && t->rx.ooo_n == 0 &&
+            now - t->last_rx_at >= p->reply_idle_ns);
 }
 
 /* True when drive() will send our FIN in this very turn because we close
@@ -545,6 +669,7 @@ static void drive(tcb *t, int64_t now)
             finish(t, INJ_EXIT_OK);   /* LAST_ACK -> CLOSED */
         } else {
             t->state = CS_LINGER;     /* TIME_WAIT: stay to re-ACK a lost final ACK */
+            t->res->time_wait_at = now;
             t->linger_until = now + p->linger_ns;
         }
     }
@@ -587,8 +712,8 @@ static int64_t next_deadline(const tcb *t, int64_t now)
         d = t->persist_at;
     if (t->state == CS_LINGER && t->linger_until < d)
         d = t->linger_until;
-    if (t->state == CS_ESTAB && t->rx.reply_len > 0 && !t->fin_sent) {
-        int64_t r = t->last_reply_at + t->p->reply_idle_ns;
+    if (t->state == CS_ESTAB && (t->rx.reply_len > 0 || t->p->data_len == 0) && !t->fin_sent) {
+        int64_t r = t->last_rx_at + t->p->reply_idle_ns;
         if (r < d)
             d = r;
     }
@@ -618,11 +743,14 @@ static int wait_frames(tcb *t, int64_t now, int64_t wait_ns)
         if (wait_ns < 0)
             wait_ns = 0;
     }
-    int ms = (int)((wait_ns + NS_PER_MS - 1) / NS_PER_MS);
+    /* The stop signals are blocked outside this call and let in only while
+     * it waits: one arriving after the caller looked at *stop is not lost,
+     * it ends this wait (EINTR). */
+    struct timespec ts = { (time_t)(wait_ns / 1000000000), (long)(wait_ns % 1000000000) };
     struct pollfd pfd = { .fd = nd->pcap_fd, .events = POLLIN };
-    int pr = poll(&pfd, 1, ms);
+    int pr = ppoll(&pfd, 1, &ts, t->p->waitmask);
     if (pr < 0 && errno != EINTR) {
-        inj_error("poll: %s", strerror(errno));
+        inj_error("ppoll: %s", strerror(errno));
         return -1;
     }
     return pr > 0 ? netdev_dispatch(nd, on_frame, t) : 0;
@@ -650,7 +778,11 @@ int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, clie
         return INJ_EXIT_FAIL;
     }
     inj_random(&t.ip_id, sizeof t.ip_id);
-    inj_random(&t.ts_base, sizeof t.ts_base);
+    t.rcv_wnd = REASM_WINDOW;
+    if (nd->bufsize / 8 < t.rcv_wnd)   /* what the capture ring absorbs while we are busy */
+        t.rcv_wnd = (uint32_t)(nd->bufsize / 8) & ~((1u << OUR_WSCALE) - 1);
+    t.rx.window = t.rcv_wnd;
+    t.rx.max = p->max_reply;
     t.state = CS_SYN_SENT;
 
     int64_t now = inj_now_mono_ns();
@@ -682,6 +814,14 @@ int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, clie
             send_seg(&t, LC_ACK, t.snd_nxt, NULL, 0);
         drive(&t, now);   /* sends the FIN (with the ACK) when fin_carries_ack() said so */
         timers(&t, now);
+    }
+    if (t.rc == INJ_EXIT_OK && t.closed_early && t.rx.reply_len > t.reply_at_fin) {
+        /* we took the reply as complete, closed, and the server went on */
+        res->late_bytes = t.rx.reply_len - t.reply_at_fin;
+        inj_error("incomplete reply: the server sent %zu more bytes after the injector had closed "
+                  "(--reply-idle %lld ms is shorter than the server's pauses)", res->late_bytes,
+                  (long long)(p->reply_idle_ns / NS_PER_MS));
+        t.rc = INJ_EXIT_INCOMPLETE;
     }
     reasm_free(&t.rx);
     free(t.pkt);

@@ -27,6 +27,7 @@ typedef struct client_params {
     inj_addr src, dst;
     uint16_t sport, dport;
     uint32_t isn;
+    uint32_t ts_offset;      /* RFC 7323 7.1: added to the millisecond clock for TSval */
     uint32_t run_id;
     bool     marker, timestamps, unowned_src;
     const uint8_t *data;
@@ -34,11 +35,15 @@ typedef struct client_params {
     close_mode close;
     int64_t  timeout_ns;     /* no progress for this long: exit 5 */
     int      retries;        /* SYN / FIN / data retransmissions before giving up */
-    int64_t  reply_idle_ns;  /* reply complete after this much silence */
+    int64_t  reply_idle_ns;  /* reply complete after this much silence from the server, no hole open */
+    size_t   max_reply;      /* reply bytes kept at the most (more: exit 7) */
     int64_t  linger_ns;      /* TIME_WAIT stay, to re-ACK a retransmitted FIN */
     int64_t  busy_poll_ns;   /* look at the capture ring this long before sleeping in poll() */
     bool     verbose;
     const volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM */
+    const sigset_t *waitmask;  /* the signal mask while waiting (ppoll): the stop signals are
+                                  blocked everywhere else, so none is lost between the check
+                                  of *stop and the wait */
 } client_params;
 
 /* What came back. */
@@ -50,9 +55,21 @@ typedef struct client_result {
     int64_t  exchange_ns;    /* CLOCK_MONOTONIC, from just before the first SYN to just
                                 after our last segment of the close (before any linger);
                                 0 if the exchange did not complete */
+    int64_t  time_wait_at;   /* CLOCK_MONOTONIC when we entered TIME-WAIT (closed first); 0 never */
+    /* what happened besides the plain exchange (the summary line tells) */
+    unsigned old_conn;       /* SYN-SENT: unacceptable ACKs answered <SEQ=SEG.ACK><CTL=RST>, SYN again */
+    unsigned challenge_acks; /* RFC 5961: ACKs for an in-window RST or a SYN */
+    unsigned ignored_rsts;   /* RSTs out of the window, or not acknowledging our SYN, dropped */
+    unsigned oow_acks;       /* ACKs for segments outside the window, or acknowledging unsent data */
+    unsigned fin_reacks;     /* TIME-WAIT: a retransmitted FIN acknowledged again */
+    unsigned cut_frames;     /* frames captured cut: their data was not used */
+    size_t   late_bytes;     /* reply bytes that came after we had closed (--reply-idle): exit 7 */
 } client_result;
 
-/* Runs one exchange; returns an INJ_EXIT_* code (message printed). */
+/* Runs one exchange; returns an INJ_EXIT_* code (message printed).  Exit 0
+ * only with the whole reply: the server's FIN arrived, or --reply-idle
+ * passed with nothing from the server and no hole open, and nothing came
+ * after we closed. */
 int client_run(const client_params *p, netdev *nd, output *o, out_conn *oc, client_result *res);
 
 #endif

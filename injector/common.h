@@ -21,6 +21,8 @@ enum {
     INJ_EXIT_REFUSED = 4,
     INJ_EXIT_TIMEOUT = 5,
     INJ_EXIT_PROTO = 6,
+    INJ_EXIT_INCOMPLETE = 7, /* the reply is not whole: the server went on after we closed
+                                (--reply-idle too short), or it outgrew --max-reply */
     INJ_EXIT_INTERRUPTED = 130
 };
 

@@ -13,11 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "isn.h"
 #include "netdev.h"
 #include "output.h"
+#include "privdrop.h"
 #include "rstguard.h"
 
 #define DEFAULT_DATA "hello from synfin-inject\n"
@@ -36,6 +40,8 @@ typedef struct config {
     const char *src, *iface, *pcap_file, *save_reply;
     int family;
     long sport;          /* -1: pick */
+    long sport_hi;       /* -s LO-HI: the range's end (0: -s P, ports P..P+count-1) */
+    long long max_reply;
     bool isn_given;
     uint32_t isn;
     close_mode close;
@@ -61,8 +67,11 @@ static void usage(FILE *f)
 "      --cleanup          remove RST-guard rules/tables left by killed runs, then exit\n"
 "  -S, --src ADDR         source address (default: the route's); an address this host\n"
 "                         does not own needs no RST guard (ARP/NDP answered by us)\n"
-"  -s, --sport PORT       source port (default: random, outside the ephemeral range)\n"
-"      --isn N            initial sequence number (default: random, getrandom)\n"
+"  -s, --sport PORT[-HI]  source port (default: random, outside the ephemeral range);\n"
+"                         with --count: PORT, PORT+1, ...; or every exchange the next\n"
+"                         free port of PORT-HI, round robin\n"
+"      --isn N            initial sequence number (default: RFC 6528, a 4 us clock plus\n"
+"                         a keyed hash of the addresses and ports)\n"
 "  -i, --iface IF         interface (default: the route's; lo for local addresses)\n"
 "  -4, -6                 use IPv4 / IPv6 only\n"
 "      --timeout SEC      give up after SEC seconds without progress (default 10)\n"
@@ -72,8 +81,10 @@ static void usage(FILE *f)
 "  -w, --pcap FILE        write every segment sent and received (raw IP pcap)\n"
 "      --no-marker        no synfin marker option (kind 253, ExID 0x5346)\n"
 "      --no-timestamps    do not offer TCP timestamps\n"
-"      --reply-idle MS    the reply is complete after MS ms of silence (default 200;\n"
-"                         0: at its first data once the request is acknowledged)\n"
+"      --reply-idle MS    without the server's FIN, the reply is complete after MS ms\n"
+"                         with nothing from the server and no hole (default 200; 0: at\n"
+"                         its first data once the request is acknowledged)\n"
+"      --max-reply BYTES  keep at most BYTES of reply (default 256 MiB; more: exit 7)\n"
 "      --linger MS        TIME_WAIT stay to re-ACK a retransmitted FIN (default 200)\n"
 "      --busy-poll US     before sleeping, watch for the peer's answer this long\n"
 "                         (default 50; 0: always sleep in poll())\n"
@@ -83,8 +94,10 @@ static void usage(FILE *f)
 "  -v, --verbose          notes on stderr (guard, options, ARP answers)\n"
 "  -h, --help             this text\n"
 "\n"
-"exit: 0 complete, 2 usage, 3 missing privilege, 4 refused, 5 timed out,\n"
-"      6 protocol error (bad ack, reset), 130 interrupted, 1 other errors\n", f);
+"exit: 0 complete (the whole reply), 2 usage, 3 missing privilege, 4 refused,\n"
+"      5 timed out, 6 protocol error (reset, bad ack), 7 reply incomplete (the\n"
+"      server went on after we closed, or more than --max-reply), 130 interrupted,\n"
+"      1 other errors\n", f);
 }
 
 static bool parse_long(const char *s, long lo, long hi, long *out)
@@ -101,7 +114,7 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 static int parse_args(int argc, char **argv, config *c)
 {
     enum { O_CLOSE = 256, O_GUARD, O_CLEANUP, O_ISN, O_TIMEOUT, O_RETRIES, O_COUNT, O_JSON, O_NOMARK,
-           O_NOTS, O_IDLE, O_LINGER, O_BUSY_POLL, O_SAVE, O_STATS };
+           O_NOTS, O_IDLE, O_LINGER, O_BUSY_POLL, O_SAVE, O_STATS, O_MAXREPLY };
     static const struct option longopts[] = {
         { "data", required_argument, NULL, 'd' },
         { "close", required_argument, NULL, O_CLOSE },
@@ -123,6 +136,7 @@ static int parse_args(int argc, char **argv, config *c)
         { "busy-poll", required_argument, NULL, O_BUSY_POLL },
         { "save-reply", required_argument, NULL, O_SAVE },
         { "stats", no_argument, NULL, O_STATS },
+        { "max-reply", required_argument, NULL, O_MAXREPLY },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -137,6 +151,7 @@ static int parse_args(int argc, char **argv, config *c)
     c->reply_idle_ms = 200;
     c->linger_ms = 200;
     c->busy_poll_us = 50;
+    c->max_reply = 256ll << 20;
     opterr = 0;
     int ch;
     long v;
@@ -158,10 +173,18 @@ static int parse_args(int argc, char **argv, config *c)
             break;
         case O_CLEANUP: c->cleanup = true; break;
         case 'S': c->src = optarg; break;
-        case 's':
-            if (!parse_long(optarg, 1, 65535, &v)) { inj_error("bad source port \"%s\" (1-65535)", optarg); return INJ_EXIT_USAGE; }
+        case 's': {
+            char lo[16], *dash = strchr(optarg, '-');
+            long hi = 0;
+            snprintf(lo, sizeof lo, "%.*s", dash ? (int)(dash - optarg) : (int)strlen(optarg), optarg);
+            if (!parse_long(lo, 1, 65535, &v) || (dash && (!parse_long(dash + 1, 1, 65535, &hi) || hi < v))) {
+                inj_error("bad source port \"%s\" (1-65535, or a range LO-HI)", optarg);
+                return INJ_EXIT_USAGE;
+            }
             c->sport = v;
+            c->sport_hi = hi;
             break;
+        }
         case O_ISN: {
             char *end;
             errno = 0;
@@ -211,6 +234,10 @@ static int parse_args(int argc, char **argv, config *c)
             c->busy_poll_us = v;
             break;
         case O_SAVE: c->save_reply = optarg; break;
+        case O_MAXREPLY:
+            if (!parse_long(optarg, 1, 1l << 30, &v)) { inj_error("bad --max-reply \"%s\" (bytes, 1-1073741824)", optarg); return INJ_EXIT_USAGE; }
+            c->max_reply = v;
+            break;
         case O_STATS: c->stats = true; break;
         case 'q': c->quiet = true; break;
         case 'v': c->verbose = true; break;
@@ -239,7 +266,7 @@ static int parse_args(int argc, char **argv, config *c)
     c->port = argv[optind + 1];
     if (c->quiet && c->verbose)
         c->verbose = false;
-    if (c->sport > 0 && (long)c->sport + c->count - 1 > 65535) {
+    if (c->sport > 0 && !c->sport_hi && (long)c->sport + c->count - 1 > 65535) {
         inj_error("--sport %ld with --count %d runs past port 65535", c->sport, c->count);
         return INJ_EXIT_USAGE;
     }
@@ -351,20 +378,112 @@ static void build_filter(char *buf, size_t size, const inj_addr *src, uint16_t s
     }
 }
 
-static int save_reply(const char *path, const client_result *r, bool append)
+static int save_reply(FILE *f, const char *path, const client_result *r)
 {
-    FILE *f = fopen(path, append ? "ab" : "wb");
-    if (!f || (r->reply_len && fwrite(r->reply, 1, r->reply_len, f) != r->reply_len)) {
+    if (r->reply_len && (fwrite(r->reply, 1, r->reply_len, f) != r->reply_len || fflush(f) != 0)) {
         inj_error("cannot write %s: %s", path, strerror(errno));
-        if (f)
-            fclose(f);
         return INJ_EXIT_FAIL;
     }
-    fclose(f);
     return INJ_EXIT_OK;
 }
 
-static int run(const config *c)
+/* Sleeps until the monotonic time until_ns, the stop signals let in;
+ * false when one arrived. */
+static bool sleep_until(int64_t until_ns, const sigset_t *waitmask)
+{
+    for (;;) {
+        if (g_stop)
+            return false;
+        int64_t left = until_ns - inj_now_mono_ns();
+        if (left <= 0)
+            return true;
+        struct timespec ts = { (time_t)(left / 1000000000), (long)(left % 1000000000) };
+        ppoll(NULL, 0, &ts, waitmask);
+    }
+}
+
+/* The source port of exchange i, reserved against the kernel (port_fd).
+ * Never a port the kernel has in use (the bind fails), nor one this run
+ * left in TIME-WAIT less than --linger ago (tw_until, CLOCK_MONOTONIC). */
+static int pick_port(const config *c, int i, const inj_addr *src, const int64_t *tw_until, const sigset_t *waitmask,
+                     uint16_t *sport, int *port_fd)
+{
+    static unsigned cursor;
+    if (c->sport <= 0) {   /* random, outside the ephemeral range */
+        for (int attempt = 0; attempt < 64; attempt++) {
+            uint16_t p = 0;
+            int fd = netdev_reserve_port(src, &p);
+            if (fd == -2)
+                return INJ_EXIT_FAIL;
+            if (tw_until[p] > inj_now_mono_ns()) {
+                if (fd >= 0)
+                    close(fd);
+                continue;
+            }
+            *sport = p;
+            *port_fd = fd;
+            return INJ_EXIT_OK;
+        }
+        inj_error("no free source port: every one tried is in this run's TIME-WAIT");
+        return INJ_EXIT_FAIL;
+    }
+    unsigned lo = (unsigned)c->sport, n = c->sport_hi ? (unsigned)(c->sport_hi - c->sport + 1) : 1;
+    if (!c->sport_hi)
+        lo += (unsigned)i;
+    for (;;) {
+        int64_t now = inj_now_mono_ns(), soonest = 0;
+        bool kernel_busy = false;
+        for (unsigned k = 0; k < n; k++) {
+            uint16_t p = (uint16_t)(lo + (cursor + k) % n);
+            if (tw_until[p] > now) {
+                if (!soonest || tw_until[p] < soonest)
+                    soonest = tw_until[p];
+                continue;
+            }
+            int fd = netdev_reserve_port(src, &p);
+            if (fd == -3) {
+                kernel_busy = true;
+                continue;
+            }
+            if (fd == -2)
+                return INJ_EXIT_FAIL;
+            cursor = (cursor + k + 1) % n;
+            *sport = p;
+            *port_fd = fd;
+            return INJ_EXIT_OK;
+        }
+        if (!soonest) {
+            if (n == 1)
+                inj_error("source port %u is in use by this host", lo);
+            else
+                inj_error("every source port of %u-%u is in use by this host%s", lo, lo + n - 1,
+                          kernel_busy ? "" : " or this run");
+            return INJ_EXIT_FAIL;
+        }
+        if (!sleep_until(soonest, waitmask)) {   /* every free one is in our TIME-WAIT: wait for the first */
+            inj_error("interrupted");
+            return INJ_EXIT_INTERRUPTED;
+        }
+    }
+}
+
+/* What happened besides the plain exchange, for the summary line. */
+static void events_text(const client_result *r, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = 0;
+#define EV(cond, ...) do { if ((cond) && n < size) n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__); } while (0)
+    EV(r->old_conn, "; %u old-connection ACK%s answered with RST, SYN again", r->old_conn, r->old_conn > 1 ? "s" : "");
+    EV(r->challenge_acks, "; %u challenge ACK%s (RFC 5961)", r->challenge_acks, r->challenge_acks > 1 ? "s" : "");
+    EV(r->ignored_rsts, "; %u RST%s ignored", r->ignored_rsts, r->ignored_rsts > 1 ? "s" : "");
+    EV(r->oow_acks, "; %u out-of-window segment%s acknowledged", r->oow_acks, r->oow_acks > 1 ? "s" : "");
+    EV(r->fin_reacks, "; %u retransmitted FIN%s acknowledged in TIME-WAIT", r->fin_reacks, r->fin_reacks > 1 ? "s" : "");
+    EV(r->cut_frames, "; %u cut frame%s not used", r->cut_frames, r->cut_frames > 1 ? "s" : "");
+    EV(r->late_bytes, "; %zu bytes after our FIN", r->late_bytes);
+#undef EV
+}
+
+static int run(const config *c, const sigset_t *waitmask)
 {
     inj_addr dst, src;
     uint16_t dport;
@@ -434,6 +553,30 @@ static int run(const config *c)
                     "replies to the unowned source address", fw);
     }
 
+    FILE *save = NULL;
+    if (rc == INJ_EXIT_OK && c->save_reply) {
+        save = fopen(c->save_reply, "wb");
+        if (!save) {
+            inj_error("cannot write %s: %s", c->save_reply, strerror(errno));
+            rc = INJ_EXIT_FAIL;
+        }
+    }
+    isn_key key;
+    if (rc == INJ_EXIT_OK && !isn_key_init(&key)) {
+        inj_error("getrandom failed: no key for the ISNs");
+        rc = INJ_EXIT_FAIL;
+    }
+    int64_t *tw_until = rc == INJ_EXIT_OK ? calloc(65536, sizeof *tw_until) : NULL;
+    if (rc == INJ_EXIT_OK && !tw_until) {
+        inj_error("out of memory");
+        rc = INJ_EXIT_FAIL;
+    }
+
+    /* Setup done (sockets, capture, outputs, guard): keep only what is still
+     * needed, CAP_NET_RAW, and CAP_NET_ADMIN while a guard's rules change. */
+    if (rc == INJ_EXIT_OK)
+        rc = priv_drop(guard.method != RSTGUARD_NONE, c->sport > 0 && c->sport < 1024, c->verbose);
+
     uint32_t run_id = 0;
     inj_random(&run_id, sizeof run_id);
     for (int i = 0; rc == INJ_EXIT_OK && i < c->count; i++) {
@@ -442,12 +585,11 @@ static int run(const config *c)
             rc = INJ_EXIT_INTERRUPTED;
             break;
         }
-        uint16_t sport = c->sport > 0 ? (uint16_t)(c->sport + i) : 0;
-        int port_fd = netdev_reserve_port(&src, &sport);
-        if (port_fd == -2) {
-            rc = INJ_EXIT_FAIL;
+        uint16_t sport = 0;
+        int port_fd = -1;
+        rc = pick_port(c, i, &src, tw_until, waitmask, &sport, &port_fd);
+        if (rc != INJ_EXIT_OK)
             break;
-        }
         char filter[512];
         build_filter(filter, sizeof filter, &src, sport, &dst, dport, unowned);
         rc = netdev_set_filter(&nd, filter);
@@ -464,10 +606,8 @@ static int run(const config *c)
         p.dst = dst;
         p.sport = sport;
         p.dport = dport;
-        if (c->isn_given)
-            p.isn = c->isn;
-        else
-            inj_random(&p.isn, sizeof p.isn);
+        p.isn = c->isn_given ? c->isn : isn_make(&key, &src, sport, &dst, dport, inj_now_mono_ns());
+        p.ts_offset = isn_ts_offset(&key, &src, sport, &dst, dport);
         p.run_id = run_id;
         p.marker = !c->no_marker;
         p.timestamps = c->timestamps;
@@ -478,10 +618,12 @@ static int run(const config *c)
         p.timeout_ns = (int64_t)(c->timeout * 1e9);
         p.retries = c->retries;
         p.reply_idle_ns = c->reply_idle_ms * 1000000LL;
+        p.max_reply = (size_t)c->max_reply;
         p.linger_ns = c->linger_ms * 1000000LL;
         p.busy_poll_ns = c->busy_poll_us * 1000LL;
         p.verbose = c->verbose;
         p.stop = &g_stop;
+        p.waitmask = waitmask;
 
         out_conn oc;
         out_conn_init(&oc, (uint32_t)i);
@@ -490,25 +632,42 @@ static int run(const config *c)
         rc = client_run(&p, &nd, &out, &oc, &res);
         if (port_fd >= 0)
             close(port_fd);
+        if (res.time_wait_at)   /* our TIME-WAIT on this port: not again before --linger has passed */
+            tw_until[sport] = res.time_wait_at + p.linger_ns;
         if (c->stats && rc == INJ_EXIT_OK)
             inj_msg("stats", "stream %d: exchange %.1f us, sport %u, request %zu bytes, reply %zu bytes", i,
                     (double)res.exchange_ns / 1e3, sport, data_len, res.reply_len);
-        if (rc == INJ_EXIT_OK || res.reply_len) {
-            char hist[LC_ZEEK_HIST_MAX + 1];
+        {
+            char hist[LC_ZEEK_HIST_MAX + 1], ev[400];
             lc_zeek_history(&oc.zeek, NULL, hist, sizeof hist);
-            output_note(&out, "stream %d: %s; request %zu bytes%s, reply %zu bytes, %s closed first, conn.state %s, history %s",
+            events_text(&res, ev, sizeof ev);
+            output_note(&out, "stream %d: %s; request %zu bytes%s, reply %zu bytes, %s closed first, conn.state %s, history %s%s",
                         i, rc == INJ_EXIT_OK ? "complete" : "incomplete", data_len,
                         res.request_acked ? " acknowledged" : "", res.reply_len,
-                        c->close == CLOSE_RST ? "nobody (RST)" : res.server_closed_first ? "server" : "client",
-                        lc_zeek_state_name(lc_zeek_conn_state(&oc.zeek)), hist);
+                        c->close == CLOSE_RST ? "nobody (RST)" : res.server_closed_first ? "server"
+                        : rc == INJ_EXIT_OK || rc == INJ_EXIT_INCOMPLETE ? "client" : "nobody",
+                        lc_zeek_state_name(lc_zeek_conn_state(&oc.zeek)), hist, ev);
         }
-        if (c->save_reply) {
-            int src_rc = save_reply(c->save_reply, &res, i > 0);
+        if (save) {
+            int src_rc = save_reply(save, c->save_reply, &res);
             if (rc == INJ_EXIT_OK)
                 rc = src_rc;
         }
         free(res.reply);
     }
+    if (c->verbose && nd.pcap) {
+        struct pcap_stat st;
+        if (nd.cut_frames)
+            inj_msg("note", "%lu frame%s captured cut on %s: their data was not used", nd.cut_frames,
+                    nd.cut_frames > 1 ? "s" : "", ifname);
+        if (pcap_stats(nd.pcap, &st) == 0 && st.ps_drop)
+            inj_msg("note", "%u frame%s dropped by the capture ring on %s", st.ps_drop, st.ps_drop > 1 ? "s" : "", ifname);
+    }
+    if (save && fclose(save) != 0 && rc == INJ_EXIT_OK) {
+        inj_error("cannot write %s: %s", c->save_reply, strerror(errno));
+        rc = INJ_EXIT_FAIL;
+    }
+    free(tw_until);
 
     rstguard_close(&guard);
     netdev_close(&nd);
@@ -526,6 +685,18 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
 
+    /* The stop signals are blocked except while waiting (ppoll with
+     * waitmask): none can fall between a look at g_stop and the wait. */
+    sigset_t stopsigs, waitmask;
+    sigemptyset(&stopsigs);
+    sigaddset(&stopsigs, SIGINT);
+    sigaddset(&stopsigs, SIGTERM);
+    sigaddset(&stopsigs, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stopsigs, &waitmask);
+    sigdelset(&waitmask, SIGINT);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGHUP);
+
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;   /* no SA_RESTART: poll() must return */
@@ -537,7 +708,7 @@ int main(int argc, char **argv)
 
     if (c.cleanup)
         return rstguard_cleanup(c.quiet);
-    rc = run(&c);
+    rc = run(&c, &waitmask);
     if (g_stop && rc == INJ_EXIT_INTERRUPTED)
         return 128 + g_stop;
     return rc;

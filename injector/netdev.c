@@ -147,12 +147,27 @@ int netdev_open(netdev *nd, int family, const char *ifname, bool bind_iface)
         inj_error("pcap_create %s: %s", ifname, err);
         return INJ_EXIT_FAIL;
     }
-    pcap_set_snaplen(nd->pcap, 65535);
-    pcap_set_promisc(nd->pcap, 0);
-    pcap_set_timeout(nd->pcap, 10);
+    /* Every frame whole: loopback's 64 KB MTU, GRO/GSO aggregates and BIG TCP
+     * give frames beyond 65535 bytes; a cut segment's data is never used, so
+     * a short snaplen would make the server retransmit the same cut segment
+     * for ever.  The ring holds several advertised windows of such frames. */
+    const char *what = NULL;
+    if (pcap_set_snaplen(nd->pcap, NETDEV_SNAPLEN) != 0)
+        what = "snapshot length";
+    else if (pcap_set_promisc(nd->pcap, 0) != 0)
+        what = "promiscuous mode";
+    else if (pcap_set_timeout(nd->pcap, 10) != 0)
+        what = "timeout";
     /* Without immediate mode TPACKET_V3 holds packets for a whole buffer timeout. */
-    pcap_set_immediate_mode(nd->pcap, 1);
-    pcap_set_buffer_size(nd->pcap, 4 << 20);
+    else if (pcap_set_immediate_mode(nd->pcap, 1) != 0)
+        what = "immediate mode";
+    else if (pcap_set_buffer_size(nd->pcap, (int)NETDEV_BUFFER) != 0)
+        what = "buffer size";
+    if (what) {
+        inj_error("cannot set the capture's %s on %s: %s", what, ifname, pcap_geterr(nd->pcap));
+        return INJ_EXIT_FAIL;
+    }
+    nd->bufsize = NETDEV_BUFFER;
     int rc = pcap_activate(nd->pcap);
     if (rc == PCAP_ERROR_PERM_DENIED) {
         inj_error("capturing on %s needs CAP_NET_RAW", ifname);
@@ -174,7 +189,15 @@ int netdev_open(netdev *nd, int family, const char *ifname, bool bind_iface)
         inj_error("interface %s has an unsupported link type (%s)", ifname, pcap_datalink_val_to_name(nd->dlt));
         return INJ_EXIT_USAGE;
     }
-    (void)pcap_setdirection(nd->pcap, PCAP_D_IN);   /* a filter in userspace on Linux; the BPF filter does the work */
+    nd->snaplen = (unsigned)pcap_snapshot(nd->pcap);
+    if (nd->snaplen < NETDEV_SNAPLEN) {
+        inj_error("the capture on %s keeps only %u bytes of a frame (%u needed)", ifname, nd->snaplen, NETDEV_SNAPLEN);
+        return INJ_EXIT_FAIL;
+    }
+    /* a filter in userspace on Linux (the BPF filter does the work): the
+     * outgoing copies it removes are only a cost, never needed */
+    if (pcap_setdirection(nd->pcap, PCAP_D_IN) != 0)
+        nd->no_direction = true;   /* libpcap then hands them over: they match no flow of ours */
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
@@ -299,6 +322,10 @@ static void on_pcap(u_char *u, const struct pcap_pkthdr *h, const u_char *bytes)
         return;
     f.l3 = bytes + off;
     f.len = cap - off;
+    f.wire_len = h->len > off ? h->len - off : 0;
+    f.cut = h->caplen < h->len;
+    if (f.cut)
+        d->nd->cut_frames++;
     d->cb(d->user, &f);
 }
 
@@ -369,6 +396,8 @@ int netdev_reserve_port(const inj_addr *addr, uint16_t *port)
         }   /* not our address: the kernel will not answer for it */
         if (e == EADDRINUSE && *port == 0)
             continue;
+        if (e == EADDRINUSE)
+            return -3;   /* the kernel has it in use: the caller says so or picks another */
         inj_error("cannot reserve source port %u: %s", p, strerror(e));
         return -2;
     }

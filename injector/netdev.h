@@ -14,6 +14,9 @@
 
 #include "common.h"
 
+#define NETDEV_SNAPLEN 262144u          /* bytes kept of a frame: Linux's own maximum */
+#define NETDEV_BUFFER  (16u << 20)      /* capture ring */
+
 typedef struct netdev {
     pcap_t  *pcap;
     int      pcap_fd;
@@ -24,12 +27,18 @@ typedef struct netdev {
     uint8_t  mac[6];          /* the interface's MAC, when it has one */
     bool     has_mac;
     unsigned mtu;
+    unsigned snaplen;         /* what the capture keeps of a frame */
+    size_t   bufsize;         /* capture ring bytes */
+    unsigned long cut_frames; /* frames captured shorter than they were */
+    bool     no_direction;    /* pcap_setdirection() failed (not needed for correctness) */
 } netdev;
 
 /* What one received frame looks like to the callback. */
 typedef struct netdev_frame {
     const uint8_t *l3;        /* network layer (or ARP header) */
     size_t   len;             /* captured bytes from l3 on */
+    size_t   wire_len;        /* bytes the frame had from l3 on */
+    bool     cut;             /* len < wire_len */
     uint16_t ethertype;       /* 0x0800, 0x86dd, 0x0806 */
     const uint8_t *eth_src;   /* NULL without an Ethernet header */
     int64_t  time_ns;         /* capture time (wall clock) */
@@ -62,7 +71,8 @@ int netdev_dispatch(netdev *nd, netdev_cb cb, void *user);
 /* Reserves port on addr with a bound TCP socket (so the kernel does not
  * hand it to another connection).  *port == 0 picks a random port outside
  * the ephemeral range.  Returns the socket, -1 when addr is not local (no
- * reservation needed), -2 on failure (message printed). */
+ * reservation needed), -2 on failure (message printed), -3 when the given
+ * port is in use by this host (nothing printed). */
 int netdev_reserve_port(const inj_addr *addr, uint16_t *port);
 
 #endif

@@ -17,7 +17,7 @@ int output_open(output *o, const char *pcap_file, bool json, bool quiet, bool ve
     o->quiet = quiet;
     o->verbose = verbose;
     if (pcap_file) {
-        o->dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
+        o->dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 262144, PCAP_TSTAMP_PRECISION_NANO);
         if (!o->dead) {
             inj_error("cannot create a pcap writer");
             return INJ_EXIT_FAIL;
@@ -157,7 +157,14 @@ static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p
     fputs("}\n", f);
 }
 
-void output_segment(output *o, out_conn *c, bool sent, const uint8_t *ip, size_t iplen,
+void out_conn_set_scale(out_conn *c, bool known, uint8_t client_shift, uint8_t server_shift)
+{
+    c->scale_known = known;
+    c->shift[0] = client_shift;
+    c->shift[1] = server_shift;
+}
+
+void output_segment(output *o, out_conn *c, bool sent, const uint8_t *ip, size_t caplen, size_t wirelen,
                     const pkt_tcp *p, int64_t time_ns, lc_result *r)
 {
     lc_segment s;
@@ -172,7 +179,16 @@ void output_segment(output *o, out_conn *c, bool sent, const uint8_t *ip, size_t
     s.sport = p->sport;
     s.dport = p->dport;
     s.from = sent ? 0 : 1;   /* the injector always sends first */
-    s.len_known = true;
+    s.len_known = true;   /* from the IP length, also for a cut frame */
+    /* Spec 8.3: the window as scaled by the scale the handshake agreed (a
+     * SYN's window never is); unknown before the SYN-ACK told the scale. */
+    if (p->flags & LC_SYN) {
+        s.win_scaled = p->win;
+        s.win_known = true;
+    } else if (c->scale_known) {
+        s.win_scaled = (uint32_t)p->win << c->shift[s.from];
+        s.win_known = true;
+    }
     /* Segments are shown and written in the order they were handled; keep
      * their times in that order too (a capture stamp can precede the clock
      * read after our own send by a few microseconds). */
@@ -192,7 +208,8 @@ void output_segment(output *o, out_conn *c, bool sent, const uint8_t *ip, size_t
         memset(&h, 0, sizeof h);
         h.ts.tv_sec = (time_t)(time_ns / 1000000000);
         h.ts.tv_usec = (suseconds_t)(time_ns % 1000000000);   /* nanosecond file */
-        h.caplen = h.len = (bpf_u_int32)iplen;
+        h.caplen = (bpf_u_int32)caplen;
+        h.len = (bpf_u_int32)(wirelen > caplen ? wirelen : caplen);
         pcap_dump((u_char *)o->dump, &h, ip);
         pcap_dump_flush(o->dump);
     }

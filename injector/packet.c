@@ -171,9 +171,11 @@ static void parse_opts(const uint8_t *p, size_t len, tcp_opts *o)
     }
 }
 
-static bool parse_tcp(const uint8_t *t, size_t len, pkt_tcp *out, bool need_full)
+/* t..t+caplen are the captured bytes of a TCP segment of declared length len
+ * (the IP length says so); caplen < len for a cut frame or a quoted header. */
+static bool parse_tcp(const uint8_t *t, size_t len, size_t caplen, pkt_tcp *out)
 {
-    if (len < 20)
+    if (caplen < 20 || len < 20)
         return false;
     out->sport = get16(t);
     out->dport = get16(t + 2);
@@ -182,55 +184,127 @@ static bool parse_tcp(const uint8_t *t, size_t len, pkt_tcp *out, bool need_full
     out->flags = (uint16_t)(t[13] | (t[12] & 1) << 8);
     out->win = get16(t + 14);
     size_t thl = (size_t)(t[12] >> 4) * 4;
-    if (!need_full)
-        return true;
-    if (thl < 20 || thl > len)
-        return false;
+    if (thl < 20 || thl > len || thl > caplen)
+        return false;   /* no whole header: nothing to rely on */
     parse_opts(t + 20, thl - 20, &out->opts);
     out->payload = t + thl;
     out->len = (uint32_t)(len - thl);
+    out->caplen = (uint32_t)(caplen - thl);
+    out->cut = out->caplen < out->len;
     return true;
 }
 
-/* Locates the transport header of an IP packet: returns its offset or 0. */
-static size_t ip_l4(const uint8_t *ip, size_t len, inj_addr *src, inj_addr *dst, uint8_t *proto, size_t *l4len)
+/* IPv6 extension headers (RFC 8200 4): follows hop-by-hop, routing,
+ * destination options, fragment (first fragments only) and AH headers from
+ * *off, leaving *proto as the upper layer.  A jumbo payload option (RFC 2675)
+ * in hop-by-hop sets *jumbo.  False when the chain is cut, a later fragment,
+ * or "no next header". */
+static bool ip6_ext(const uint8_t *ip, size_t caplen, size_t *off, uint8_t *proto, uint32_t *jumbo)
 {
-    if (len < 1)
+    for (int hops = 0; hops < 16; hops++) {
+        uint8_t nh = *proto;
+        const uint8_t *h = ip + *off;
+        size_t hl;
+        switch (nh) {
+        case 0: case 43: case 60:
+            if (*off + 8 > caplen)
+                return false;
+            hl = ((size_t)h[1] + 1) * 8;
+            if (*off + hl > caplen)
+                return false;
+            if (nh == 0) {   /* options: look for the jumbo payload (type 0xc2, length 4) */
+                size_t i = 2;
+                while (i < hl) {
+                    if (h[i] == 0) { i++; continue; }
+                    if (i + 2 > hl || i + 2 + h[i + 1] > hl)
+                        break;
+                    if (h[i] == 0xc2 && h[i + 1] == 4)
+                        *jumbo = get32(h + i + 2);
+                    i += 2 + (size_t)h[i + 1];
+                }
+            }
+            break;
+        case 44:
+            if (*off + 8 > caplen)
+                return false;
+            if ((get16(h + 2) & 0xfff8) != 0)
+                return false;   /* not a first fragment */
+            hl = 8;
+            break;
+        case 51:
+            if (*off + 8 > caplen)
+                return false;
+            hl = ((size_t)h[1] + 2) * 4;
+            if (*off + hl > caplen)
+                return false;
+            break;
+        case 59:
+            return false;
+        default:
+            return true;
+        }
+        *proto = h[0];
+        *off += hl;
+    }
+    return false;   /* more headers than anyone sends */
+}
+
+/* Locates the transport header of an IP packet of caplen captured bytes:
+ * returns its offset (0: not usable).  *l4len is the transport length the IP
+ * header declares, *l4cap what of it was captured.  For a packet quoted in
+ * an ICMP error (quoted: true) the declared length means nothing (the quote
+ * is cut on purpose): both are what is there. */
+static size_t ip_l4(const uint8_t *ip, size_t caplen, bool quoted, inj_addr *src, inj_addr *dst, uint8_t *proto,
+                    size_t *l4len, size_t *l4cap)
+{
+    if (caplen < 1)
         return 0;
     memset(src, 0, sizeof *src);
     memset(dst, 0, sizeof *dst);
+    size_t off, tot;
     if ((ip[0] >> 4) == 4) {
-        if (len < 20)
+        if (caplen < 20)
             return 0;
-        size_t hl = (size_t)(ip[0] & 15) * 4;
-        size_t tot = get16(ip + 2);
-        if (hl < 20 || hl > len)
+        off = (size_t)(ip[0] & 15) * 4;
+        tot = get16(ip + 2);
+        if (off < 20 || off > caplen)
             return 0;
-        if (tot > len || tot < hl)
-            tot = len;   /* quoted packets are cut: use what is there */
+        if (tot == 0 && caplen > 65535 && !quoted)
+            tot = caplen;   /* BIG TCP (Linux): a GSO packet beyond 64 KB carries total length 0 */
         if ((get16(ip + 6) & 0x1fff) != 0)
             return 0;    /* not a first fragment */
         src->family = dst->family = AF_INET;
         memcpy(src->a, ip + 12, 4);
         memcpy(dst->a, ip + 16, 4);
         *proto = ip[9];
-        *l4len = tot - hl;
-        return hl;
-    }
-    if ((ip[0] >> 4) == 6) {
-        if (len < 40)
+    } else if ((ip[0] >> 4) == 6) {
+        if (caplen < 40)
             return 0;
-        size_t tot = 40 + (size_t)get16(ip + 4);
-        if (tot > len)
-            tot = len;
+        off = 40;
+        *proto = ip[6];
+        uint32_t jumbo = 0;
+        if (!ip6_ext(ip, caplen, &off, proto, &jumbo))
+            return 0;
+        tot = 40 + (size_t)get16(ip + 4);
+        if (get16(ip + 4) == 0 && !quoted) {
+            if (jumbo)
+                tot = 40 + (size_t)jumbo;   /* RFC 2675 */
+            else if (caplen > 65575)
+                tot = caplen;               /* BIG TCP: the jumbo header already stripped */
+        }
         src->family = dst->family = AF_INET6;
         memcpy(src->a, ip + 8, 16);
         memcpy(dst->a, ip + 24, 16);
-        *proto = ip[6];   /* extension headers are not followed */
-        *l4len = tot - 40;
-        return 40;
+    } else {
+        return 0;
     }
-    return 0;
+    if (quoted || tot > (size_t)1 << 31)
+        tot = caplen;
+    if (tot < off)
+        return 0;
+    *l4len = tot - off;
+    *l4cap = (caplen < tot ? caplen : tot) - off;
+    return off;
 }
 
 /* The TCP header an ICMP/ICMPv6 error quotes (after its 8-byte header):
@@ -238,9 +312,9 @@ static size_t ip_l4(const uint8_t *ip, size_t len, inj_addr *src, inj_addr *dst,
 static bool parse_quoted_tcp(pkt_icmp *icmp, const uint8_t *l4, size_t l4len)
 {
     uint8_t qp = 0;
-    size_t ql = 0;
-    size_t qoff = ip_l4(l4 + 8, l4len - 8, &icmp->q_src, &icmp->q_dst, &qp, &ql);
-    if (!qoff || qp != IPPROTO_TCP || l4len - 8 - qoff < 8)
+    size_t ql = 0, qc = 0;
+    size_t qoff = ip_l4(l4 + 8, l4len - 8, true, &icmp->q_src, &icmp->q_dst, &qp, &ql, &qc);
+    if (!qoff || qp != IPPROTO_TCP || qc < 8)
         return false;
     const uint8_t *qt = l4 + 8 + qoff;
     icmp->q_sport = get16(qt);
@@ -280,8 +354,8 @@ enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const
     }
     inj_addr src, dst;
     uint8_t proto = 0;
-    size_t l4len = 0;
-    size_t off = ip_l4(l3, len, &src, &dst, &proto, &l4len);
+    size_t l4len = 0, l4cap = 0;
+    size_t off = ip_l4(l3, len, false, &src, &dst, &proto, &l4len, &l4cap);
     if (!off)
         return PKT_OTHER;
     const uint8_t *l4 = l3 + off;
@@ -289,8 +363,9 @@ enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const
         memset(tcp, 0, sizeof *tcp);
         tcp->src = src;
         tcp->dst = dst;
-        return parse_tcp(l4, l4len, tcp, true) ? PKT_TCP : PKT_OTHER;
+        return parse_tcp(l4, l4len, l4cap, tcp) ? PKT_TCP : PKT_OTHER;
     }
+    l4len = l4cap;   /* ICMP: what was captured */
     if (proto == IPPROTO_ICMP && src.family == AF_INET && l4len >= 8) {
         uint8_t type = l4[0];
         if (type != 3 && type != 11 && type != 12 && type != 4)
@@ -319,12 +394,13 @@ enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const
 
 size_t pkt_ip_len(const uint8_t *l3, size_t caplen)
 {
-    size_t tot = caplen;
-    if (l3[0] >> 4 == 4 && caplen >= 4)
-        tot = get16(l3 + 2);
-    else if (caplen >= 6)
-        tot = 40 + (size_t)get16(l3 + 4);
-    return tot < caplen ? tot : caplen;
+    inj_addr a, b;
+    uint8_t proto;
+    size_t l4len = 0, l4cap = 0;
+    size_t off = ip_l4(l3, caplen, false, &a, &b, &proto, &l4len, &l4cap);
+    if (!off)
+        return caplen;
+    return off + l4len;   /* may exceed caplen: the frame was cut */
 }
 
 bool pkt_icmp_describe(const pkt_icmp *ic, char *what, size_t size)

@@ -50,7 +50,9 @@ typedef struct pkt_tcp {
     uint32_t seq, ack;
     uint16_t flags, win;
     const uint8_t *payload;
-    uint32_t len;
+    uint32_t len;             /* payload bytes the IP length declares */
+    uint32_t caplen;          /* of which captured (payload[0..caplen)) */
+    bool     cut;             /* caplen < len: the frame was cut, the data is not usable */
     tcp_opts opts;
 } pkt_tcp;
 
@@ -74,14 +76,17 @@ typedef struct pkt_neigh {
 
 enum pkt_kind { PKT_OTHER = 0, PKT_TCP, PKT_ICMP, PKT_NEIGH };
 
-/* Parses a frame starting at the network layer (IPv4/IPv6) or, for ARP,
- * at the ARP header.  ethertype tells which; eth_src is the frame's source MAC
+/* Parses a frame starting at the network layer (IPv4/IPv6, IPv6 extension
+ * headers followed) or, for ARP, at the ARP header; len is the captured
+ * length.  A TCP segment's len is the one its IP header declares: a cut
+ * frame gives cut = true (use its header, never its data).  ethertype tells which; eth_src is the frame's source MAC
  * (NULL when the link has none). */
 enum pkt_kind pkt_parse(const uint8_t *l3, size_t len, uint16_t ethertype, const uint8_t *eth_src,
                         pkt_tcp *tcp, pkt_icmp *icmp, pkt_neigh *neigh);
 
-/* Length of the IP packet at l3 without link-layer padding: the header's
- * total length when it is shorter than the captured bytes. */
+/* Length of the IP packet at l3 as its header declares it (without
+ * link-layer padding; BIG TCP's zero length and RFC 2675 jumbograms
+ * resolved); more than caplen when the frame was cut. */
 size_t pkt_ip_len(const uint8_t *l3, size_t caplen);
 
 /* Describes an ICMP/ICMPv6 error ("destination unreachable (port

@@ -5,28 +5,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void append_reply(reasm *r, const uint8_t *d, uint32_t n)
+static uint32_t window(const reasm *r) { return r->window ? r->window : REASM_WINDOW; }
+
+/* Appends up to n bytes; returns how many were kept. */
+static uint32_t append_reply(reasm *r, const uint8_t *d, uint32_t n)
 {
-    if (r->reply_len + n > REASM_REPLY_MAX)
-        n = (uint32_t)(REASM_REPLY_MAX - r->reply_len);   /* keep counting would lie; stop storing */
+    size_t max = r->max ? r->max : REASM_REPLY_MAX;
+    if (r->reply_len + n > max) {
+        n = (uint32_t)(max - r->reply_len);
+        r->overflow = true;
+    }
     if (r->reply_len + n > r->reply_cap) {
         size_t cap = r->reply_cap ? r->reply_cap : 4096;
         while (cap < r->reply_len + n)
             cap *= 2;
         uint8_t *nb = realloc(r->reply, cap);
-        if (!nb)
-            return;
+        if (!nb) {
+            r->overflow = true;
+            return 0;
+        }
         r->reply = nb;
         r->reply_cap = cap;
     }
     memcpy(r->reply + r->reply_len, d, n);
     r->reply_len += n;
+    return n;
 }
 
 void reasm_hold(reasm *r, uint32_t rcv_nxt, uint32_t seq, const uint8_t *d, uint32_t len)
 {
-    if (SEQ_GEQ(seq, rcv_nxt + REASM_WINDOW))
+    if (SEQ_GEQ(seq, rcv_nxt + window(r)))
         return;
+    if (SEQ_GT(seq + len, rcv_nxt + window(r)))
+        len = rcv_nxt + window(r) - seq;   /* only what the window offered */
     r->ooo_latest = seq;
     /* trim what is already held; store the remaining pieces one by one */
     for (int i = 0; i < r->ooo_n && len > 0; i++) {
@@ -70,9 +81,9 @@ static bool take_new(reasm *r, uint32_t *rcv_nxt, uint32_t seq, const uint8_t *d
     if (!SEQ_GT(seq + len, *rcv_nxt))
         return false;
     uint32_t skip = *rcv_nxt - seq;
-    append_reply(r, d + skip, len - skip);
-    *rcv_nxt += len - skip;
-    return true;
+    uint32_t kept = append_reply(r, d + skip, len - skip);
+    *rcv_nxt += kept;
+    return kept > 0;
 }
 
 bool reasm_accept(reasm *r, uint32_t *rcv_nxt, uint32_t seq, const uint8_t *d, uint32_t len)
@@ -80,7 +91,7 @@ bool reasm_accept(reasm *r, uint32_t *rcv_nxt, uint32_t seq, const uint8_t *d, u
     if (!take_new(r, rcv_nxt, seq, d, len))
         return false;
     /* move held data that the advancing rcv_nxt has reached into the reply */
-    while (r->ooo_n > 0 && SEQ_LEQ(r->ooo[0].seq, *rcv_nxt)) {
+    while (!r->overflow && r->ooo_n > 0 && SEQ_LEQ(r->ooo[0].seq, *rcv_nxt)) {
         reasm_piece *o = &r->ooo[0];
         take_new(r, rcv_nxt, o->seq, o->data, o->len);
         free(o->data);

@@ -12,8 +12,8 @@
 #include "common.h"
 #include "packet.h"
 
-#define REASM_WINDOW  (1u << 20)   /* the receive window we offer: we consume everything at once */
-#define REASM_REPLY_MAX (256u << 20) /* reply bytes kept at the most (more are counted, not stored) */
+#define REASM_WINDOW  (1u << 20)   /* the largest receive window we offer: we consume everything at once */
+#define REASM_REPLY_MAX (256u << 20) /* default --max-reply: reply bytes kept at the most */
 #define REASM_OOO_MAX 64           /* out-of-order pieces held at the most */
 
 typedef struct reasm_piece {
@@ -27,6 +27,9 @@ typedef struct reasm {
     reasm_piece ooo[REASM_OOO_MAX];   /* sorted by seq, disjoint */
     int      ooo_n;
     uint32_t ooo_latest;       /* seq of the out-of-order segment that came last */
+    uint32_t window;           /* the receive window offered (0: REASM_WINDOW) */
+    size_t   max;              /* reply bytes kept at the most (0: REASM_REPLY_MAX) */
+    bool     overflow;         /* the reply outgrew max: bytes were not kept */
 } reasm;
 
 /* Data at seq..seq+len when seq is beyond rcv_nxt: keeps a copy (each byte
@@ -35,7 +38,8 @@ void reasm_hold(reasm *r, uint32_t rcv_nxt, uint32_t seq, const uint8_t *d, uint
 
 /* Data at seq <= *rcv_nxt: appends what is new to the reply, then what the
  * store holds that is now in order; advances *rcv_nxt.  Returns true when
- * the reply grew (false for a pure duplicate). */
+ * the reply grew (false for a pure duplicate).  Bytes beyond max are not
+ * kept (and not acknowledged: rcv_nxt stops there) and set overflow. */
 bool reasm_accept(reasm *r, uint32_t *rcv_nxt, uint32_t seq, const uint8_t *d, uint32_t len);
 
 /* Fills o->sack / o->sack_n with the blocks held beyond the hole, the one

@@ -11,7 +11,9 @@ set -eu
 # (injector), glib. Tests: tshark/sharkd/editcap (wireshark-common), Debian's
 # python3 (stdlib only), setpriv (util-linux, essential), /usr/bin/time
 # (benchmark), tcpdump, iproute2 and nftables (injector tests on loopback and
-# in network namespaces). GUI (the synfin profile, the Lua ladder window,
+# in network namespaces), nginx-light, openssh-server and curl (servers no
+# one in this project wrote, started by the injector tests on loopback with
+# their own config; the services the packages install are not used). GUI (the synfin profile, the Lua ladder window,
 # the paired demo and the GUI smoke tests under a virtual display):
 # wireshark-qt, xvfb, xdotool, imagemagick.
 PACKAGES="
@@ -19,6 +21,7 @@ gcc libc6-dev cmake ninja-build pkg-config
 libwireshark-dev libwiretap-dev libglib2.0-dev libpcap-dev libnftables-dev
 tshark wireshark-common
 python3 python3-scapy time tcpdump iproute2 nftables iptables libcap2-bin
+nginx-light openssh-server curl
 xvfb xdotool imagemagick
 "
 # The Qt GUI: wireshark-qt on Debian 12; from Debian 13 on the GUI is the

@@ -47,6 +47,10 @@
 # ports 20000-29999> before TCP sees it (AF_PACKET still captures it), and
 # deletes it on every exit (trap EXIT INT TERM HUP).
 #
+# Unless --quick, tests/bench/bench_bulk.inc.sh then adds three rows in the
+# same run: (a) a server that closes first, --count 1000 vs the kernel client;
+# (b) 10 MB from nginx vs curl and a kernel client; (c) 10 MB upload.
+#
 # Needs root (raw sockets, AF_PACKET, nft) and /usr/bin/python3 with Scapy
 # (Debian python3-scapy).  Without root or without Scapy: exit 77 (skipped).
 # Loopback only.
@@ -231,3 +235,10 @@ print("ratio synfin-inject/kernel (p90): %.2f; scapy/synfin-inject (p90): %.1f"
       % (res["inject"]["p90"] / res["kernel"]["p90"], res["scapy"]["p90"] / res["inject"]["p90"]))
 sys.exit(3 if strict and not (g1 and g2) else 0)
 EOF
+main_rc=$?
+# --quick (the smoke test) stops here; otherwise the bulk and reuse rows
+[ "$N" -le 6 ] && exit $main_rc
+. "$HERE/bench_bulk.inc.sh"
+bulk_rc=$?
+[ $bulk_rc = 0 ] && exit $main_rc
+exit $bulk_rc

@@ -547,6 +547,22 @@ t_plugin_agrees() {
     netns_lossy
     head -c 60000 /dev/urandom >"$WORK/big"
     agree lossy --ns "$NS_CLI" -S 198.51.100.99 --retries 8 -d @"$WORK/big" 203.0.113.2 "$PORT"
+    # servers no one in this project wrote, and the reuse shapes of spec 8.1
+    ip netns del "$NS_SRV"; ip netns del "$NS_CLI"; ip netns del "$NS_END"; NETNS_MADE=0
+    start_nginx
+    printf 'synfin nginx body\n' >"$WORK/www/hello.txt"
+    head -c 300000 /dev/urandom >"$WORK/www/b.bin"
+    agree nginx_http10 -d $'GET /hello.txt HTTP/1.0\r\n\r\n' 127.0.0.1 "$PORT"
+    agree nginx_keepalive -d $'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n' 127.0.0.1 "$PORT"
+    agree nginx_bulk -d $'GET /b.bin HTTP/1.0\r\n\r\n' 127.0.0.1 "$PORT"
+    start_echo close-first 127.0.0.1
+    local sp=$(( 61100 + RANDOM % 3000 ))
+    agree reuse_count --count 40 -s "$sp-$((sp + 3))" 127.0.0.1 "$PORT"
+    inj -q --no-timestamps -s "$sp" --isn 3000000000 127.0.0.1 "$PORT"
+    agree old_connection --no-timestamps -s "$sp" --isn 2990000000 127.0.0.1 "$PORT"
+    grep -q '"label":"ACK (old connection)"' "$WORK/old_connection.json" &&
+        grep -q '"label":"RST (clears old connection)"' "$WORK/old_connection.json" &&
+        pass "old_connection: both spec 8.1 labels in the JSON" || fail "old_connection: labels missing from the JSON"
     echo "$n runs compared"
 }
 
@@ -687,6 +703,291 @@ t_usage() {
         expect_err 'CAP_NET_ADMIN' "names CAP_NET_ADMIN"
         expect_err_one_line
     fi
+}
+
+# --- servers no one in this project wrote ----------------------------------
+
+# start_nginx: nginx (Debian's nginx-light) on 127.0.0.1 with a config of
+# its own in $WORK/nginx (one process: master_process off, so the EXIT trap's
+# kill ends it); sets PORT; serves $WORK/www.
+start_nginx() {
+    [ -x /usr/sbin/nginx ] || { echo "SKIP: nginx missing (tools/setup.sh installs nginx-light)"; exit 77; }
+    mkdir -p "$WORK/nginx" "$WORK/www"
+    chmod 755 "$WORK/www"
+    PORT=$(free_port 127.0.0.1)
+    cat >"$WORK/nginx/nginx.conf" <<EOF_NGINX
+daemon off;
+master_process off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log info;
+events { worker_connections 64; }
+http {
+    access_log $WORK/nginx/access.log;
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    default_type application/octet-stream;
+    keepalive_timeout 30;
+    server { listen 127.0.0.1:$PORT; root $WORK/www; }
+}
+EOF_NGINX
+    /usr/sbin/nginx -e "$WORK/nginx/error.log" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr" &
+    BG_PIDS+=($!)
+    wait_listen "$PORT"
+}
+
+# HTTP/1.0: nginx answers and closes first (its side keeps TIME-WAIT).
+t_nginx_http10() {
+    start_nginx
+    printf 'synfin nginx body\n' >"$WORK/www/hello.txt"
+    printf 'GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n' >"$WORK/req"
+    inj -v -d @"$WORK/req" --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
+    # the reply by hand: a status line, headers with Content-Length 18, a blank line, the 18-byte body
+    if head -1 "$WORK/reply" | grep -q $'^HTTP/1.1 200 OK\r$' && grep -aq $'^Content-Length: 18\r$' "$WORK/reply" &&
+       tail -c 18 "$WORK/reply" | cmp -s - "$WORK/www/hello.txt"; then pass "whole reply: status, Content-Length 18, body"
+    else fail "reply: $(head -c 400 "$WORK/reply")"; fi
+    expect_out 'server closed first' "nginx closed first"
+    expect_out '<-- FP?\. .*FIN 1/4 +CLOSE_WAIT +FIN_WAIT_1' "nginx's FIN 1/4"
+    expect_out '<-- \. .*ACK 4/4 +CLOSED +TIME_WAIT' "nginx's ACK 4/4, nginx in TIME-WAIT"
+    grep -q '"GET /hello.txt HTTP/1.0" 200 ' "$WORK/nginx/access.log" && pass "nginx logged 200" || fail "access.log: $(cat "$WORK/nginx/access.log")"
+}
+
+# HTTP/1.1 keep-alive: nginx keeps the connection; the reply is complete by
+# the idle rule (nothing from nginx for --reply-idle, no hole) and we close first.
+t_nginx_keepalive() {
+    start_nginx
+    head -c 5000 /dev/urandom >"$WORK/www/k.bin"
+    printf 'GET /k.bin HTTP/1.1\r\nHost: localhost\r\n\r\n' >"$WORK/req"
+    inj -v -d @"$WORK/req" --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
+    if grep -aq $'^Content-Length: 5000\r$' "$WORK/reply" && grep -aqi $'^Connection: keep-alive\r$' "$WORK/reply" &&
+       tail -c 5000 "$WORK/reply" | cmp -s - "$WORK/www/k.bin"; then pass "keep-alive reply with Content-Length 5000 and the body"
+    else fail "reply: $(head -c 400 "$WORK/reply" | cat -v)"; fi
+    expect_out 'client closed first' "the injector closed first (nginx keeps the connection)"
+    expect_ladder_fin
+    sleep 0.2
+    if grep -q 'prematurely closed' "$WORK/nginx/error.log"; then fail "nginx: $(grep prematurely "$WORK/nginx/error.log")"
+    else pass "nginx saw no premature close"; fi
+}
+
+# A 10 MB file over loopback (64 KB segments): every byte, exit 0 only whole.
+t_nginx_big() {
+    start_nginx
+    head -c 10485760 /dev/urandom >"$WORK/www/big.bin"
+    printf 'GET /big.bin HTTP/1.0\r\nHost: localhost\r\n\r\n' >"$WORK/req"
+    inj -q -d @"$WORK/req" --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
+    tail -c 10485760 "$WORK/reply" | cmp -s - "$WORK/www/big.bin" && pass "10485760 body bytes identical" || fail "body differs"
+    grep -aq $'^Content-Length: 10485760\r$' "$WORK/reply" && pass "Content-Length 10485760" || fail "no Content-Length"
+    local hdr
+    hdr=$(( $(wc -c <"$WORK/reply") - 10485760 ))
+    [ "$hdr" -gt 100 ] && [ "$hdr" -lt 400 ] && pass "headers $hdr bytes" || fail "headers $hdr bytes"
+    grep -q '"GET /big.bin HTTP/1.0" 200 10485760' "$WORK/nginx/access.log" && pass "nginx sent the whole file" ||
+        fail "access.log: $(cat "$WORK/nginx/access.log")"
+    if grep -q 'prematurely closed' "$WORK/nginx/error.log"; then fail "nginx: client closed prematurely"
+    else pass "no premature close"; fi
+    # with a ladder: the capture's frames are whole (64 KB segments), none cut
+    inj -v -d @"$WORK/req" 127.0.0.1 "$PORT" >/dev/null
+    expect_rc 0
+    if grep -q 'captured cut' "$WORK/err"; then fail "cut frames: $(grep cut "$WORK/err")"; else pass "no frame captured cut"; fi
+    if grep -Eq -- '<-- .* 6[0-9]{4} ' "$WORK/out"; then pass "segments of 60 KB+ received whole"
+    else fail "no 64 KB segment seen"; fi
+}
+
+# OpenSSH's sshd speaks first: its banner "SSH-2.0-OpenSSH_..." (RFC 4253 4.2).
+t_sshd() {
+    [ -x /usr/sbin/sshd ] || { echo "SKIP: sshd missing (tools/setup.sh installs openssh-server)"; exit 77; }
+    local made_run=0
+    if [ ! -d /run/sshd ]; then mkdir -m 755 /run/sshd && made_run=1; fi
+    ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey" || die "ssh-keygen"
+    PORT=$(free_port 127.0.0.1)
+    cat >"$WORK/sshd_config" <<EOF_SSHD
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $WORK/hostkey
+PidFile $WORK/sshd.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+EOF_SSHD
+    /usr/sbin/sshd -D -e -f "$WORK/sshd_config" 2>"$WORK/sshd.log" &
+    BG_PIDS+=($!)
+    wait_listen "$PORT"
+    # no request at all: the banner comes by itself
+    inj -v -d '' --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
+    head -1 "$WORK/reply" | grep -q '^SSH-2.0-OpenSSH_' && pass "sshd's banner SSH-2.0-OpenSSH_" ||
+        fail "reply: $(head -c 100 "$WORK/reply" | cat -v)"
+    expect_out '<-- P\. .*DATA' "the server's data before any of ours"
+    # our banner: sshd answers with its KEXINIT (message 20) after its banner
+    inj -v -d $'SSH-2.0-synfin_test\r\n' --save-reply "$WORK/reply2" 127.0.0.1 "$PORT"
+    expect_rc 0
+    if head -1 "$WORK/reply2" | grep -q '^SSH-2.0-OpenSSH_' &&
+       /usr/bin/python3 - "$WORK/reply2" <<'PY'; then pass "banner, then a KEXINIT packet"; else fail "no KEXINIT after the banner"; fi
+import sys
+d = open(sys.argv[1], "rb").read()
+rest = d[d.index(b"\r\n") + 2:]
+plen, pad = int.from_bytes(rest[:4], "big"), rest[4]
+assert rest[5] == 20 and 4 + plen <= len(rest), (plen, pad, rest[:8])
+PY
+    for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    BG_PIDS=()
+    [ "$made_run" = 1 ] && rmdir /run/sshd
+}
+
+# A server that answers then closes first (TIME-WAIT on its side), 2000
+# exchanges over 8 source ports: every port meets the server's TIME-WAIT
+# again, and RFC 6528 ISNs (clock + keyed hash) make every SYN a new
+# connection to it: all complete, none answered with an old ACK.
+t_count_reuse() {
+    start_echo close-first 127.0.0.1
+    local lo=$(( 61100 + RANDOM % 3000 ))
+    inj --count 2000 -s "$lo-$((lo + 7))" 127.0.0.1 "$PORT" >/dev/null
+    expect_rc 0
+    local n
+    n=$(grep -c 'complete; request 25 bytes acknowledged, reply 25 bytes, server closed first' "$WORK/out")
+    [ "$n" = 2000 ] && pass "2000 exchanges complete" || fail "$n of 2000 exchanges complete"
+    n=$(grep -c '^hello from synfin-inject$' "$WORK/echo.log")
+    [ "$n" = 2000 ] && pass "the server got 2000 requests" || fail "the server got $n requests"
+    n=$(grep -o '^# stream [0-9]*: 127.0.0.1:[0-9]*' "$WORK/out" | sed 's/.*://' | sort -u | wc -l)
+    [ "$n" = 8 ] && pass "8 source ports, each used 250 times" || fail "$n source ports"
+    if grep -q 'old-connection' "$WORK/out"; then fail "SYNs answered by an old connection: $(grep -c old-connection "$WORK/out")"
+    else pass "no SYN met an old connection (ISNs grow per 4-tuple)"; fi
+    n=$(ss -Htan state time-wait "( sport = :$PORT )" | wc -l)
+    [ "$n" -ge 1 ] && pass "the server holds $n TIME-WAIT connections" || fail "no server TIME-WAIT seen"
+}
+
+# A port in the server's TIME-WAIT and an ISN below the old connection's:
+# the TIME-WAIT answers the SYN with its old ACK; RST <SEQ=SEG.ACK> clears
+# it (RFC 9293 3.10.7.3) and the SYN again opens the connection.
+t_old_connection() {
+    start_echo close-first 127.0.0.1
+    local sp=$(( 61100 + RANDOM % 3000 ))
+    inj -q --no-timestamps -s "$sp" --isn 3000000000 127.0.0.1 "$PORT"
+    expect_rc 0
+    ss -Htan state time-wait "( sport = :$PORT and dport = :$sp )" | grep -q . && pass "server in TIME-WAIT on port $sp" ||
+        fail "no TIME-WAIT on $sp"
+    inj -v --no-timestamps -s "$sp" --isn 2990000000 --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 0
+    # by hand: the old connection's next sequence number is 3000000000 + 1 + 25 + 1 = 3000000027
+    expect_out '<-- \. .* 0 .*ACK \(old connection\) +SYN_SENT +LISTEN' "the TIME-WAIT's ACK labelled ACK (old connection)"
+    expect_out '--> R +[0-9]+ +- +0 +0  RST \(clears old connection\)' "our RST labelled RST (clears old connection)"
+    expect_err 'ack 3000000027, not ISN\+1 = 2990000001' "the old ack is the old connection's snd.nxt"
+    expect_out '--> S .*SYN 1/3 \(retransmission\)' "the SYN again"
+    expect_out '<-- S\. .*SYN-ACK 2/3 +ESTABLISHED' "then the SYN-ACK"
+    expect_out '1 old-connection ACK answered with RST, SYN again' "the summary says what happened"
+    printf 'hello from synfin-inject\n' | cmp -s - "$WORK/reply" && pass "whole reply" || fail "reply"
+    # the order: old ACK, then RST, then SYN again
+    if awk '/ACK \(old connection\)/{a=NR} /RST \(clears old connection\)/{r=NR} /SYN 1\/3 \(retransmission\)/{s=NR} END{exit !(a && r==a+1 && s==r+1)}' "$WORK/out"
+    then pass "old ACK, RST, SYN in that order"; else fail "order of old ACK, RST, SYN"; fi
+}
+
+# Faults: one clear line, the documented exit code, nothing left behind.
+t_faults() {
+    # a server that never answers (accepts, reads, says nothing)
+    start_echo silent 127.0.0.1
+    inj -q --timeout 1 127.0.0.1 "$PORT"
+    expect_rc 5; expect_err_one_line; expect_err "timed out waiting for the server's reply" "says what it waited for"
+
+    # RST in the middle of a 2 MB reply
+    cat >"$WORK/srv.py" <<'PY'
+import socket, struct, sys, time
+mode, portfile = sys.argv[1], sys.argv[2]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if mode == "zerowin":
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+s.bind(("127.0.0.1", 0)); s.listen(1)
+open(portfile, "w").write(str(s.getsockname()[1]))
+c, _ = s.accept()
+if mode == "rstmid":
+    c.recv(100)
+    c.sendall(b"x" * 300000)
+    time.sleep(0.05)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+elif mode == "rstafterfin":          # answers, closes its side, then closes with our data unread
+    time.sleep(0.05)
+    # the RST must leave before the client's FIN is acknowledged (which would
+    # end the connection cleanly): the abortive close is made ready first, so
+    # that FIN and RST leave back to back
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.sendall(b"bye\n")
+    c.shutdown(socket.SHUT_WR)
+    c.close()
+elif mode == "zerowin":              # never reads
+    time.sleep(30)
+PY
+    local m
+    for m in rstmid rstafterfin zerowin; do
+        rm -f "$WORK/port"
+        /usr/bin/python3 "$WORK/srv.py" "$m" "$WORK/port" &
+        BG_PIDS+=($!)
+        for i in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
+        PORT=$(cat "$WORK/port")
+        case $m in
+        rstmid)
+            inj -q --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+            expect_rc 6; expect_err_one_line
+            expect_err 'connection reset by the server while waiting for' "reset mid-transfer" ;;
+        rstafterfin)
+            inj -q 127.0.0.1 "$PORT"
+            expect_rc 6; expect_err_one_line
+            expect_err 'connection reset by the server after its FIN \(4 reply bytes received\)' "reset after the FIN" ;;
+        zerowin)
+            head -c 2000000 /dev/zero >"$WORK/big"
+            inj -q --timeout 2 -d @"$WORK/big" 127.0.0.1 "$PORT"
+            expect_rc 5; expect_err_one_line
+            expect_err "timed out waiting for the server's window to open \(zero window\)" "zero window for ever" ;;
+        esac
+    done
+
+    # more than --max-reply
+    start_nginx
+    head -c 1000000 /dev/urandom >"$WORK/www/m.bin"
+    inj -q --max-reply 100000 --save-reply "$WORK/reply" -d $'GET /m.bin HTTP/1.0\r\n\r\n' 127.0.0.1 "$PORT"
+    expect_rc 7; expect_err_one_line
+    expect_err 'incomplete reply: the server sent more than --max-reply 100000 bytes' "says --max-reply"
+    [ "$(wc -c <"$WORK/reply")" = 100000 ] && pass "100000 bytes kept" || fail "$(wc -c <"$WORK/reply") bytes kept"
+
+    # we close first (--reply-idle 5) while the server still sends (4 bytes every 20 ms): not exit 0
+    start_echo split 127.0.0.1
+    inj -q --reply-idle 5 --save-reply "$WORK/reply" 127.0.0.1 "$PORT"
+    expect_rc 7; expect_err_one_line
+    expect_err 'incomplete reply: the server sent [0-9]+ more bytes after the injector had closed' "says the server went on"
+}
+
+# After setup the injector keeps CAP_NET_RAW and, with a guard, CAP_NET_ADMIN
+# (bits 13 and 12: 0x3000) and nothing else, in every set; the iptables
+# guard's commands still work with what is left.
+t_caps() {
+    local pid guard want
+    for guard in nft iptables; do
+        start_echo silent 127.0.0.1
+        "$INJ" -v --rst-guard "$guard" --timeout 30 127.0.0.1 "$PORT" >"$WORK/out" 2>"$WORK/err" &
+        pid=$!
+        wait_for_out "$WORK/out" 'DATA' || fail "$guard: exchange did not start"
+        grep Cap "/proc/$pid/status" >"$WORK/caps"
+        kill -INT "$pid"
+        wait "$pid"
+        RC=$?
+        cat "$WORK/caps"
+        want=0000000000003000
+        for set in CapEff CapPrm CapBnd; do
+            grep -q "^$set:[[:space:]]*$want\$" "$WORK/caps" && pass "$guard: $set $want" || fail "$guard: $(grep "^$set" "$WORK/caps"), want $want"
+        done
+        grep -q "^CapInh:[[:space:]]*0000000000000000$" "$WORK/caps" && grep -q "^CapAmb:[[:space:]]*0000000000000000$" "$WORK/caps" &&
+            pass "$guard: no inheritable or ambient capability" || fail "$guard: inheritable/ambient left"
+        expect_rc 130
+        expect_err 'capabilities dropped: keeping CAP_NET_RAW' "says what it kept"
+    done
+    start_echo echo 127.0.0.1
+    rm -f "$WORK/echo.log"
+    echo_exchange --rst-guard iptables 127.0.0.1 "$PORT"
+    if iptables-save -t raw | grep -q synfin-inject; then fail "iptables rule left behind"; else pass "iptables rules changed and removed with dropped capabilities"; fi
 }
 
 # --- main ------------------------------------------------------------------
