@@ -151,8 +151,9 @@ static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p
         json_str(f, v->history);
     }
     /* anomalies: as the plugin's expert fields, present only when set */
+    uint32_t anomalies = lc_result_anomalies(r); /* stored bits and those of the RST check */
     for (unsigned i = 0; i < LC_ANOM_COUNT; i++)
-        if (r->anomalies & lc_anomalies[i].bit)
+        if (anomalies & lc_anomalies[i].bit)
             fprintf(f, ",\"%s\":true", lc_anomalies[i].key);
     fputs("}\n", f);
 }

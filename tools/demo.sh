@@ -68,7 +68,7 @@ if [ -z "$build_dir" ]; then
 fi
 so=$build_dir/plugin/synfin.so
 inject=$build_dir/injector/synfin-inject
-echo_server=$build_dir/injector/tests-injector/synfin-echo-server
+echo_server=$build_dir/tests/injector/synfin-echo-server
 for f in "$so" "$inject" "$echo_server"; do
     [ -r "$f" ] || die "$f was not built"
 done

@@ -24,7 +24,7 @@ common=("$build/plugin/synfin.so" "$build/plugin/profile/cmake_install.cmake" "$
 # (gui_smoke.sh takes the netfilter lock itself around the injector run.)
 SYNFIN_GUI_SHOT="$out/live.png" \
     bash "$root/tests/gui/gui_smoke.sh" live "$out" "${common[@]}" \
-        "$build/injector/synfin-inject" "$build/injector/tests-injector/synfin-echo-server"
+        "$build/injector/synfin-inject" "$build/tests/injector/synfin-echo-server"
 SYNFIN_GUI_SHOT="$out/ladder-window.png" bash "$root/tests/gui/gui_smoke.sh" ladder "$out" "${common[@]}"
 
 mkdir -p "$root/docs/img"
