@@ -82,7 +82,8 @@ int main(int argc, char **argv)
         bool sent = inj_addr_eq(&t.src, &client) && t.sport == client_port;
         lc_result r;
         int64_t ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* nano precision */
-        output_segment(&o, &c, sent, l3, pkt_ip_len(l3, len), &t, ns, &r);
+        size_t iplen = pkt_ip_len(l3, len);
+        output_segment(&o, &c, sent, l3, iplen, iplen, &t, ns, &r);
     }
     if (got == PCAP_ERROR) {
         fprintf(stderr, "output_replay: %s\n", pcap_geterr(pc));
