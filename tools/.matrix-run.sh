@@ -1,0 +1,375 @@
+#!/bin/bash
+# matrix.sh - build and test synfin against the other Wireshark releases
+# users run, each in a minimal Debian root made with debootstrap:
+#
+#   bookworm  Debian 12   Wireshark 4.0  (the host's release: only the .deb
+#                                         built on the host is installed and
+#                                         checked here; the host trees are
+#                                         the reference for everything else)
+#   trixie    Debian 13   Wireshark 4.4  build + tests + .deb
+#   sid       Debian sid  Wireshark 4.6  build + tests + GUI smoke + .deb
+#
+# Usage (as root): tools/matrix.sh [--roots-only] [RELEASE...]
+#   RELEASE: bookworm, trixie, sid (default: all three)
+#   --roots-only  create/refresh the cached roots, nothing else
+#
+# The roots are cached in $SYNFIN_MATRIX_CACHE (default
+# /var/cache/synfin-matrix/<suite>) and rebuilt when missing or broken (no
+# stamp, a different package list, or tshark/cmake that no longer run).
+# The source tree is bind-mounted read-only at the same path inside the root
+# (so the build tree's absolute paths and ../shared/captures work), and each
+# release's build tree is /build inside its root. Every mount is undone on
+# every exit path (EXIT/INT/TERM/HUP trap).
+#
+# Debian sid moves: when its Wireshark is no longer 4.6.x the matrix says so
+# in one line and goes on with the other releases (not a failure).
+#
+# Environment: SYNFIN_MATRIX_MIRROR (default: the host's Debian mirror),
+#              SYNFIN_MATRIX_CACHE, SYNFIN_MATRIX_JOBS (ctest -j, default 2),
+#              SYNFIN_MATRIX_HOST_BUILD (host tree holding the 4.0 .deb,
+#              default build).
+# Exit status: 0 when every release that could be tested passed.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=$(readlink -f "$root/../shared" 2>/dev/null || true)
+cache=${SYNFIN_MATRIX_CACHE:-/var/cache/synfin-matrix}
+jobs=${SYNFIN_MATRIX_JOBS:-2}
+host_build=${SYNFIN_MATRIX_HOST_BUILD:-$root/build}
+case "$host_build" in /*) ;; *) host_build=$root/$host_build ;; esac
+start_all=$(date +%s)
+
+say() { printf 'matrix: %s\n' "$*"; }
+die() { printf 'matrix: error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot and mounts)"
+
+roots_only=0
+releases=()
+for a in "$@"; do
+    case "$a" in
+        --roots-only) roots_only=1 ;;
+        bookworm|trixie|sid) releases+=("$a") ;;
+        *) die "unknown argument: $a (releases: bookworm trixie sid)" ;;
+    esac
+done
+[ ${#releases[@]} -gt 0 ] || releases=(bookworm trixie sid)
+
+# The host's mirror (deb822 or one-line format), else deb.debian.org.
+host_mirror() {
+    local u
+    u=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+        grep -v security | head -n 1)
+    [ -n "$u" ] || u=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p' \
+        /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v security | head -n 1)
+    echo "${u:-http://deb.debian.org/debian}"
+}
+mirror=${SYNFIN_MATRIX_MIRROR:-$(host_mirror)}
+
+# What each root needs: the build (compiler, cmake, the release's Wireshark
+# development files, libpcap/libnftables for the injector), the tests
+# (tshark, the GUI, python3, Xvfb and the tools gui_smoke.sh uses), the
+# package test (man-db) and the .deb build (dpkg-dev, file for CPack).
+ROOT_PACKAGES="gcc libc6-dev cmake ninja-build pkg-config make
+libwireshark-dev libwiretap-dev libglib2.0-dev libpcap-dev libnftables-dev
+tshark wireshark-common wireshark
+python3 time iproute2 procps file xz-utils adduser
+xvfb xauth xdotool imagemagick
+man-db groff-base dpkg-dev"
+# bookworm only installs the host-built .deb: tshark, the GUI and man-db.
+BOOKWORM_PACKAGES="tshark wireshark-common wireshark-qt man-db groff-base"
+
+mounted=()      # mount points, innermost last
+cleanup() {
+    local i
+    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+        umount -l "${mounted[$i]}" 2>/dev/null || true
+    done
+    mounted=()
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM HUP
+
+mnt() {   # mount ARGS... TARGET
+    local target=${*: -1}
+    mount "$@" || return 1
+    mounted+=("$target")
+}
+
+mount_root() {   # DIR: /proc, /dev, /dev/pts, /sys, /dev/shm, source
+    local r=$1
+    mnt -t proc proc "$r/proc" &&
+    mnt --bind /dev "$r/dev" &&
+    mnt -t devpts -o newinstance,ptmxmode=0666 devpts "$r/dev/pts" &&
+    mnt -t sysfs sysfs "$r/sys" &&
+    mnt -t tmpfs -o mode=1777 tmpfs "$r/dev/shm"
+}
+
+mount_src() {   # DIR: the source (and the shared folder) read-only at the same paths
+    local r=$1 d
+    for d in "$root" ${shared:+"$shared"}; do
+        mkdir -p "$r$d"
+        mnt --bind "$d" "$r$d" && mount -o remount,bind,ro "$r$d" || return 1
+    done
+    # ../shared as seen from the source (a symlink on the host)
+    if [ -n "$shared" ] && [ ! -e "$r$root/../shared" ]; then
+        :
+    fi
+}
+
+# safe_rm DIR: remove a root, never through a mount (a bind-mounted /dev!):
+# anything still mounted below DIR (a killed earlier run) is unmounted first.
+safe_rm() {
+    local d m
+    d=$(readlink -f "$1") || return 0
+    [ -e "$d" ] || return 0
+    case "$d" in "$cache"/*) ;; *) die "refusing to remove $d (not under $cache)" ;; esac
+    for m in $(awk -v d="$d" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r); do
+        umount -l "$m" 2>/dev/null || true
+    done
+    if awk -v d="$d" '$2 == d || index($2, d "/") == 1 { f = 1 } END { exit !f }' /proc/mounts; then
+        die "$d still has mounts; not removing it"
+    fi
+    rm -rf --one-file-system "$d"
+}
+
+in_root() {   # DIR CMD...: run CMD in the root with a clean environment
+    local r=$1; shift
+    chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+        DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+apt_opts() {   # SUITE
+    local o="-q -y -o DPkg::Lock::Timeout=600 -o APT::Install-Recommends=false"
+    [ "$1" = sid ] && o="$o -o Acquire::Check-Valid-Until=false"
+    echo "$o"
+}
+
+pkgs_of() { if [ "$1" = bookworm ]; then echo $BOOKWORM_PACKAGES; else echo $ROOT_PACKAGES; fi; }
+
+root_ok() {   # SUITE DIR
+    local s=$1 r=$2
+    [ -r "$r/.synfin-matrix-stamp" ] || return 1
+    [ "$(cat "$r/.synfin-matrix-stamp")" = "$(pkgs_of "$s" | md5sum | cut -d' ' -f1)" ] || return 1
+    chroot "$r" /usr/bin/tshark --version >/dev/null 2>&1 || return 1
+    if [ "$s" != bookworm ]; then
+        chroot "$r" /usr/bin/cmake --version >/dev/null 2>&1 || return 1
+        chroot "$r" /usr/bin/pkg-config --modversion wireshark >/dev/null 2>&1 || return 1
+    fi
+}
+
+# make_root SUITE: (re)create $cache/SUITE when missing or broken.
+make_root() {
+    local s=$1 r=$cache/$1 t0 opts
+    if root_ok "$s" "$r"; then
+        say "$s: cached root $r"
+        return 0
+    fi
+    t0=$(date +%s)
+    command -v debootstrap >/dev/null 2>&1 ||
+        apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends debootstrap >/dev/null ||
+        die "cannot install debootstrap"
+    say "$s: creating root $r (debootstrap --variant=minbase $s $mirror)"
+    safe_rm "$r.new"
+    mkdir -p "$cache"
+    if ! debootstrap --variant=minbase --include=adduser "$s" "$r.new" "$mirror" >"$cache/$s.debootstrap.log" 2>&1; then
+        tail -n 5 "$cache/$s.debootstrap.log" >&2
+        safe_rm "$r.new"; say "$s: debootstrap failed"; return 1
+    fi
+    opts=$(apt_opts "$s")
+    # Non-root users may capture (as on the host, tools/setup.sh).
+    mount_root "$r.new" || { cleanup; safe_rm "$r.new"; return 1; }
+    echo "wireshark-common wireshark-common/install-setuid boolean true" | in_root "$r.new" debconf-set-selections
+    # shellcheck disable=SC2046,SC2086
+    if ! { in_root "$r.new" apt-get $opts update &&
+           in_root "$r.new" apt-get $opts install $(pkgs_of "$s"); } >"$cache/$s.apt.log" 2>&1; then
+        tail -n 5 "$cache/$s.apt.log" >&2
+        cleanup; safe_rm "$r.new"; say "$s: installing the packages failed"; return 1
+    fi
+    in_root "$r.new" apt-get clean
+    cleanup
+    pkgs_of "$s" | md5sum | cut -d' ' -f1 > "$r.new/.synfin-matrix-stamp"
+    safe_rm "$r"
+    mv "$r.new" "$r"
+    say "$s: root ready in $(( $(date +%s) - t0 )) s"
+}
+
+if [ "$roots_only" = 1 ]; then
+    rc=0
+    for s in "${releases[@]}"; do make_root "$s" || rc=1; done
+    exit $rc
+fi
+
+# The tests each release runs (ctest -R): unit, plugin (hand-derived
+# expected captures, reference captures), consistency (one pass = -2 =
+# sharkd random access), Lua, Flow Graph (when the release's build has it),
+# statistics (summary report, Zeek conformance) and the profile. Left out:
+# the injector/live/demo tests (network namespaces and firewall rules: the
+# host runs them), the long shared-capture sweeps, fuzzing and the
+# million-SYN flood (the host's reference trees run them).
+# KNOWN (open): lua.autoload is left out: on 4.4 and 4.6, `-X lua_script:F`
+# naming the very file Wireshark already loaded from a plugin folder prints
+# nothing (the file is loaded once, without the lua_script1 arguments).
+TESTS='^(unit\.|zeek\.unit|plugin\.(expected\.|reference_captures|flow_graph)|consistency\.(passes\.repo|random_access)|lua\.(ladder_expected|ladder_select|args|injected|install)$|summary\.(report|zeek_conformance)$|profile\.tshark)'
+# The GUI smoke test (4.6 only), under Xvfb.
+GUI_TESTS='^gui\.file$'
+
+summary=()
+rc_all=0
+note() { summary+=("$1"); }
+
+# deb_check SUITE DIR DEB: install DEB into the root with apt, check it, purge it.
+deb_check() {
+    local s=$1 r=$2 deb=$3 base ok=1 out
+    base=$(basename "$deb")
+    cp "$deb" "$r/tmp/$base"
+    # shellcheck disable=SC2046
+    if ! in_root "$r" apt-get $(apt_opts "$s") install "/tmp/$base" >"$cache/$s.deb.log" 2>&1; then
+        say "$s: apt-get install $base failed:"; tail -n 5 "$cache/$s.deb.log" >&2; rm -f "$r/tmp/$base"; return 1
+    fi
+    out=$(in_root "$r" tshark -G plugins 2>/dev/null | grep '^synfin\.so')
+    case "$out" in
+        *dissector*) say "$s: .deb: tshark -G plugins: $(echo "$out" | tr '\t' ' ')" ;;
+        *) say "$s: .deb: synfin.so is not listed as a dissector by tshark -G plugins: '$out'"; ok=0 ;;
+    esac
+    # -C NAME fails ("Configuration Profile ... does not exist") without the
+    # profile; with it, its colouring rules are applied to the capture.
+    mkdir -p "$r/tmp/h" && cp "$root/captures/injected-marker.pcap" "$r/tmp/h/c.pcap"
+    if in_root "$r" sh -c "HOME=/tmp/h tshark -C synfin -r /tmp/h/c.pcap -T fields -e synfin.label >/tmp/h/out 2>&1 && grep -q 'SYN 1/3' /tmp/h/out"; then
+        say "$s: .deb: tshark -C synfin reads a capture with the installed profile and plugin"
+    else
+        say "$s: .deb: tshark -C synfin failed: $(head -c 300 "$r/tmp/h/out" 2>/dev/null)"; ok=0
+    fi
+    if in_root "$r" sh -c 'MANWIDTH=80 MANPAGER=cat man synfin-inject 2>&1 | tr -s " " | grep -q "synfin-inject - make one TCP client"'; then
+        say "$s: .deb: man synfin-inject renders"
+    else
+        say "$s: .deb: man synfin-inject does not render"; ok=0
+    fi
+    in_root "$r" synfin-inject --help >/dev/null 2>&1 || { say "$s: .deb: synfin-inject --help failed"; ok=0; }
+    # shellcheck disable=SC2046
+    in_root "$r" apt-get $(apt_opts "$s") purge synfin >/dev/null 2>&1 || { say "$s: cannot purge synfin"; ok=0; }
+    rm -rf "$r/tmp/$base" "$r/tmp/h"
+    [ "$ok" = 1 ]
+}
+
+# deb_refused SUITE DIR DEB: apt must refuse DEB (built for another release).
+deb_refused() {
+    local s=$1 r=$2 deb=$3 base
+    base=$(basename "$deb")
+    cp "$deb" "$r/tmp/$base"
+    # shellcheck disable=SC2046
+    if in_root "$r" apt-get $(apt_opts "$s") --simulate install "/tmp/$base" >"$cache/$s.refuse.log" 2>&1; then
+        rm -f "$r/tmp/$base"; return 1
+    fi
+    rm -f "$r/tmp/$base"
+    say "$s: apt refuses $base: $(grep -m1 -i 'depends' "$cache/$s.refuse.log" | sed 's/^ *//')"
+}
+
+declare -A debs=()
+
+run_release() {   # SUITE
+    local s=$1 r=$cache/$1 want ver xy t0 st="ok" flow
+    t0=$(date +%s)
+    case "$s" in bookworm) want=4.0 ;; trixie) want=4.4 ;; sid) want=4.6 ;; esac
+    make_root "$s" || { note "$s: FAILED (cannot make the root)"; rc_all=1; return; }
+    ver=$(chroot "$r" dpkg-query -W -f '${Version}' tshark 2>/dev/null)
+    xy=$(echo "$ver" | sed -n 's/^\([0-9]*:\)\{0,1\}\([0-9]*\.[0-9]*\)\..*/\2/p')
+    if [ "$xy" != "$want" ]; then
+        say "$s: Debian $s now ships Wireshark $ver, not $want.x: skipped (not a failure)"
+        note "$s: skipped (Wireshark $ver is not $want.x)"
+        return
+    fi
+    mount_root "$r" || { cleanup; note "$s: FAILED (mounts)"; rc_all=1; return; }
+    if [ "$s" = bookworm ]; then
+        # The host's Debian 12 trees are the reference; here only the .deb
+        # built on the host (same release, same library package) is installed.
+        local deb
+        deb=$(ls "$host_build"/deb/synfin_*+ws4.0_*.deb 2>/dev/null | head -n 1)
+        if [ -z "$deb" ]; then
+            say "bookworm: no 4.0 .deb in $host_build/deb (cmake --build $host_build --target deb)"; st="FAILED"
+        elif deb_check "$s" "$r" "$deb"; then
+            debs[$s]=$deb
+        else
+            st="FAILED"
+        fi
+        cleanup
+        note "bookworm: Wireshark $ver: .deb (built on the host) $st in $(( $(date +%s) - t0 )) s"
+        [ "$st" = ok ] || rc_all=1
+        return
+    fi
+    mount_src "$r" || { cleanup; note "$s: FAILED (source mount)"; rc_all=1; return; }
+    say "$s: Wireshark $ver: configure and build in $r/build"
+    # A build tree made from another source tree (another checkout) is
+    # started again: CMake refuses to reuse it.
+    if [ -r "$r/build/CMakeCache.txt" ] &&
+       ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$root" "$r/build/CMakeCache.txt"; then
+        say "$s: $r/build was made from another source tree: starting it again"
+        rm -rf --one-file-system "$r/build"
+    fi
+    if ! in_root "$r" sh -c "cmake -S '$root' -B /build -G Ninja -DSYNFIN_WERROR=ON >/build.cfg.log 2>&1 && cmake --build /build >/build.log 2>&1"; then
+        say "$s: build failed:"; tail -n 20 "$r/build.cfg.log" "$r/build.log" >&2
+        cleanup; note "$s: Wireshark $ver: FAILED (build)"; rc_all=1; return
+    fi
+    flow=$(grep -o 'native Flow Graph: .*' "$r/build.cfg.log" | head -n 1)
+    say "$s: $flow"
+    say "$s: tests ($TESTS)"
+    if ! in_root "$r" ctest --test-dir /build --output-on-failure -j "$jobs" -R "$TESTS" >"$cache/$s.ctest.log" 2>&1; then
+        st="FAILED"; grep -a -E 'tests passed|Failed|\*\*\*' "$cache/$s.ctest.log" | tail -n 15 >&2
+    fi
+    local counts
+    counts=$(grep -a -o '[0-9]*% tests passed, [0-9]* tests failed out of [0-9]*' "$cache/$s.ctest.log")
+    say "$s: $counts"
+    if [ "$s" = sid ]; then
+        # Xvfb displays are abstract sockets shared with the host: hold the lock.
+        if flock /tmp/synfin-net.lock chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+               ctest --test-dir /build --output-on-failure -R "$GUI_TESTS" >"$cache/$s.gui.log" 2>&1 &&
+           grep -aq '100% tests passed' "$cache/$s.gui.log"; then
+            counts="$counts; GUI smoke passed"
+        else
+            st="FAILED"; counts="$counts; GUI smoke FAILED"; tail -n 20 "$cache/$s.gui.log" >&2
+        fi
+    fi
+    # The .deb for this release, built and installed in its own root.
+    if in_root "$r" sh -c "cmake --build /build --target deb >/build.deb.log 2>&1"; then
+        local deb
+        deb=$(ls "$r"/build/deb/synfin_*+ws"$want"_*.deb 2>/dev/null | head -n 1)
+        if [ -n "$deb" ] && deb_check "$s" "$r" "$deb"; then
+            debs[$s]=$deb; counts="$counts; .deb ok"
+        else
+            st="FAILED"; counts="$counts; .deb FAILED"
+        fi
+    else
+        st="FAILED"; counts="$counts; .deb build FAILED"; tail -n 10 "$r/build.deb.log" >&2
+    fi
+    cleanup
+    [ "$st" = ok ] || rc_all=1
+    note "$s: Wireshark $ver: $st ($counts; ${flow:-Flow Graph ?}) in $(( $(date +%s) - t0 )) s"
+}
+
+for s in "${releases[@]}"; do
+    run_release "$s"
+done
+
+# A .deb next to another Wireshark minor release is refused by apt.
+if [ -n "${debs[trixie]:-}" ] && [ -d "$cache/sid" ] && [ -n "${debs[sid]:-}" ]; then
+    if mount_root "$cache/sid" && deb_refused sid "$cache/sid" "${debs[trixie]}"; then
+        note "cross-release: the 4.4 .deb is refused in the 4.6 root: ok"
+    else
+        note "cross-release: the 4.4 .deb was NOT refused in the 4.6 root: FAILED"; rc_all=1
+    fi
+    cleanup
+fi
+if [ -n "${debs[bookworm]:-}" ] && [ -n "${debs[trixie]:-}" ]; then
+    if mount_root "$cache/trixie" && deb_refused trixie "$cache/trixie" "${debs[bookworm]}"; then
+        note "cross-release: the 4.0 .deb is refused in the 4.4 root: ok"
+    else
+        note "cross-release: the 4.0 .deb was NOT refused in the 4.4 root: FAILED"; rc_all=1
+    fi
+    cleanup
+fi
+
+say "summary:"
+for l in "${summary[@]}"; do say "  $l"; done
+say "wall time $(( $(date +%s) - start_all )) s"
+exit $rc_all
