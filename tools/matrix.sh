@@ -327,6 +327,7 @@ deb_gui_check() {
             kill $x 2>/dev/null; wait $x 2>/dev/null; x=
         done
         [ -n "$n" ] || { say "$s: .deb: no Xvfb display"; exit 1; }
+        export DISPLAY=:$n
         chown -R 65534:65534 "$r/tmp/h"
         run() { chroot "$r" /usr/bin/env -i HOME=/tmp/h PATH=/usr/bin:/bin LANG=C.UTF-8 DISPLAY=:$n \
                     XDG_RUNTIME_DIR=/tmp/h QT_QPA_PLATFORM=xcb setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
