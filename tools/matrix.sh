@@ -521,7 +521,9 @@ cross_check() {   # FROM_SUITE INTO_SUITE
     if ! root_ok "$into" "$cache/$into"; then
         note "cross-release: no usable $into root: the $from .deb's refusal there is not checked"; rc_all=1; return
     fi
-    if mount_root "$cache/$into" && deb_refused "$into" "$cache/$into" "$deb"; then
+    if ! mount_root "$cache/$into"; then
+        note "cross-release: cannot mount the $into root (in use by another run?): the $from .deb's refusal is not checked: FAILED"; rc_all=1
+    elif deb_refused "$into" "$cache/$into" "$deb"; then
         note "cross-release: $(basename "$deb") is refused in the $into root: ok"
     else
         note "cross-release: $(basename "$deb") was NOT refused in the $into root: FAILED"; rc_all=1
