@@ -9,9 +9,12 @@
 #   trixie    Debian 13   Wireshark 4.4  build + tests + .deb
 #   sid       Debian sid  Wireshark 4.6  build + tests + GUI smoke + .deb
 #
-# Usage (as root): tools/matrix.sh [--roots-only] [RELEASE...]
-#   RELEASE: bookworm, trixie, sid (default: all three)
+# Usage (as root): tools/matrix.sh [--roots-only | --bench] [RELEASE...]
+#   RELEASE: bookworm, trixie, sid, fresh (default: all four; fresh = the
+#            quick start in a fresh Debian 13 root, see fresh_check)
 #   --roots-only  create/refresh the cached roots, nothing else
+#   --bench       the plugin benchmark per release instead of the tests
+#                 (bookworm trixie sid; SYNFIN_BENCH_REPS, _CONNECTIONS)
 #
 # The roots are cached in $SYNFIN_MATRIX_CACHE (default
 # /var/cache/synfin-matrix/<suite>) and rebuilt when missing or broken (no
