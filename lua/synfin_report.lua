@@ -17,6 +17,7 @@
 -- copy named with -X lua_script: prints the report (docs/lua.md, "Auto-loading").
 
 local SCRIPT = "synfin_report.lua"
+local MODULE = "synfin_report"   -- the name 4.4 and later pass to a plugin-folder load
 
 -- Shared by every copy of the synfin scripts in this Lua state.
 local registry = rawget(_G, "synfin_lua")
@@ -31,27 +32,41 @@ local function is_under(dir, root)
     return dir == root or dir:sub(1, #root + 1) == root .. "/"
 end
 
--- True for a copy Wireshark found in a plugin folder by itself.  Scripts from
--- the global folder are run without a file environment (no __FILE__); those
--- from the personal folders get one, as do -X scripts, which are loaded
--- after all plugins, so a second load of the very same file is the -X one.
-local function loaded_automatically()
+-- True for a copy Wireshark found in a plugin folder by itself.  How such a
+-- copy is run differs by release:
+--   4.0       no arguments; the personal folders give it a file environment
+--             (__FILE__), the global folder does not;
+--   4.4, 4.6  like Lua's require: two arguments, the module name (the file
+--             name without .lua) and the file's path, and no __FILE__.
+-- -X scripts get __FILE__ and only the -X lua_scriptN: arguments, and are
+-- loaded after all plugins, so a second load of the very same file is the
+-- -X one.
+local function loaded_automatically(...)
     local file, dir = __FILE__, __DIR__
-    if file == nil then return true end
+    if file == nil then
+        local name, path = ...
+        if select("#", ...) == 2 and name == MODULE and type(path) == "string" then
+            registry.loaded_files[path] = true
+        end
+        return true
+    end
     local first_load = not registry.loaded_files[file]
     registry.loaded_files[file] = true
     return first_load and (is_under(dir, Dir.personal_plugins_path()) or
                            is_under(dir, Dir.personal_config_path("plugins")))
 end
 
-local automatic = loaded_automatically()
+local automatic = loaded_automatically(...)
 local gui = gui_enabled()
 
 -- Outside the GUI an automatically loaded copy must cost nothing: a Lua
 -- field extractor or tap would make every tshark run build protocol trees.
 if automatic and not gui then return end
 
-local args = { ... }
+-- The user's arguments (-X lua_scriptN:) exist only for a -X copy; what a
+-- plugin-folder load is handed (4.4 and later: module name and path) is not
+-- an argument.
+local args = automatic and {} or { ... }
 local want_json = false
 for _, a in ipairs(args) do
     if a == "json" then

@@ -1,14 +1,14 @@
 /* flowgraph.c - the native Flow Graph: Statistics > Flow Graph, flow type
  * "synfin", and tshark -z flow,synfin,...  Listens to the "synfin" tap.
- * Built only when epan/sequence_analysis.h is available (see
- * plugin/CMakeLists.txt); without it synfin_flowgraph_register does
- * nothing. */
+ * Built when the Flow Graph API is declared (plugin/CMakeLists.txt,
+ * ws_seqanalysis.h); otherwise synfin_flowgraph_register does nothing. */
 #include "synfin-int.h"
 
 #ifdef SYNFIN_HAVE_SEQ_ANALYSIS
-/* Not shipped by Debian: tools/fetch-ws-header.sh provides it; the functions
- * are exported by libwireshark. */
-#include <epan/sequence_analysis.h>
+/* Not shipped by Debian: the release's header (tools/fetch-ws-header.sh) or
+ * our own declarations (ws_seqanalysis.h); the functions are exported by
+ * libwireshark. */
+#include "ws_seqanalysis.h"
 
 #include "framebytes.h"
 

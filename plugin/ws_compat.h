@@ -38,6 +38,11 @@ typedef bool synfin_pref_bool;
 typedef gboolean synfin_pref_bool;
 #endif
 
+/* The same change in structure members: epan's public structures hold
+ * gboolean (4 bytes) in 4.0 and C99 bool (1 byte) from 4.2 on, which moves
+ * the members after them (plugin/ws_seqanalysis.h, the Flow Graph item). */
+typedef synfin_pref_bool synfin_ws_bool;
+
 /* ------------------------------------------------------------------------ */
 /* Plugin registration                                                       */
 

@@ -15,7 +15,8 @@
 # output to /dev/null, timed by /usr/bin/time (user+sys CPU, peak RSS):
 #   baseline : tshark -r CAP -T fields -e tcp.stream --disable-protocol synfin
 #   plugin   : tshark -r CAP -T fields -e tcp.stream          (synfin enabled)
-#   label    : tshark -r CAP -T fields -e synfin.label        (for information)
+#   label    : tshark -r CAP -T fields -e synfin.label        (synfin enabled)
+#   label_base: the same with --disable-protocol synfin (the field is then empty)
 #   plain    : tshark -r CAP  (default summary lines), with and without synfin
 # and prints CPU ratio plugin/baseline and the extra peak memory per segment.
 set -euo pipefail
@@ -72,6 +73,7 @@ for i in $(seq 1 "$reps"); do
     # Alternate, so drifts (cache, CPU frequency) hit both sides alike.
     measure baseline -T fields -e tcp.stream --disable-protocol synfin
     measure plugin -T fields -e tcp.stream
+    measure label_base -T fields -e synfin.label --disable-protocol synfin
     measure label -T fields -e synfin.label
     # tshark's default output (summary lines, no details): the tree is not
     # visible, so synfin builds only its Info-column label.
@@ -92,8 +94,8 @@ def load(name):
 base_cpu, base_rss, _ = load("baseline")
 print("runs per configuration: %d (medians); segments: %d" % (reps, segments))
 print("%-10s %10s %12s %10s %16s" % ("config", "cpu_s", "peak_rss_MB", "cpu_ratio", "extra_B/segment"))
-for name, ref in (("baseline", "baseline"), ("plugin", "baseline"), ("label", "baseline"),
-                  ("plain_base", "plain_base"), ("plain", "plain_base")):
+for name, ref in (("baseline", "baseline"), ("plugin", "baseline"), ("label_base", "label_base"),
+                  ("label", "label_base"), ("plain_base", "plain_base"), ("plain", "plain_base")):
     cpu, rss, rows = load(name)
     rcpu, rrss, _ = load(ref)
     print("%-10s %10.2f %12.1f %9.3fx %16.1f" % (name, cpu, rss / 1e6, cpu / rcpu if rcpu else 0,
@@ -106,6 +108,7 @@ pb_cpu, pb_rss, _ = load("plain_base")
 pl_cpu, pl_rss, _ = load("plain")
 print("RESULT plain_r_vs_baseline cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
       % ((pl_cpu / pb_cpu - 1) * 100 if pb_cpu else 0, (pl_rss - pb_rss) / segments))
-print("RESULT label_vs_baseline cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-      % ((l_cpu / base_cpu - 1) * 100 if base_cpu else 0, (l_rss - base_rss) / segments))
+lb_cpu, lb_rss, _ = load("label_base")
+print("RESULT label_vs_disabled cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
+      % ((l_cpu / lb_cpu - 1) * 100 if lb_cpu else 0, (l_rss - lb_rss) / segments))
 EOF
