@@ -29,4 +29,9 @@ gboolean synfin_locate(packet_info *pinfo, guint16 sport, guint16 dport, int occ
 gboolean synfin_marker_of(packet_info *pinfo, guint hlen, guint16 sport, guint16 dport,
                           int occurrence, const guint8 **hdr, guint *hdr_avail, guint32 *run);
 
+/* The window-scale option (RFC 7323, kind 3, length 3) of a TCP header
+ * (hdr: avail captured bytes): its shift, capped at 14 as Wireshark does;
+ * the last one when there are several; -1 when there is none. */
+gint synfin_wscale_option(const guint8 *hdr, guint avail);
+
 #endif

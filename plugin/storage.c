@@ -7,6 +7,7 @@
  * dissection of a frame; later passes read the stored snapshot. */
 #include <string.h>
 
+#include "framebytes.h"
 #include "storage.h"
 
 /* A file-scope array indexed by a dense number (frame, tcp.stream), grown in
@@ -23,6 +24,58 @@ typedef struct chunk_table {
 static chunk_table results = { NULL, 0, 12, sizeof(lc_result) };  /* frame -> result */
 static chunk_table conns = { NULL, 0, 10, sizeof(synfin_conn) };  /* stream -> conn */
 static wmem_map_t *results_overflow; /* (frame << 8 | idx) -> lc_result, for idx >= 1 */
+/* Spec 8.2: the latest connection per 4-tuple (tuple_key -> stream + 1), and
+ * the reuse reading of the connections that reused one (stream -> reuse). */
+static wmem_map_t *tuples;
+static wmem_map_t *reuses;
+
+/* A 4-tuple without direction: the lower (address, port) end first. */
+typedef struct tuple_key {
+    guint8 alen;         /* address length (4 or 16; 0..16) */
+    guint8 pad[3];
+    guint8 bytes[2 * (16 + 2)];
+} tuple_key;
+
+static guint
+tuple_hash(gconstpointer k)
+{
+    const tuple_key *t = (const tuple_key *)k;
+    guint32 h = 2166136261u ^ t->alen;
+    for (guint i = 0; i < 2u * (t->alen + 2u); i++)
+        h = (h ^ t->bytes[i]) * 16777619u;
+    return h;
+}
+
+static gboolean
+tuple_equal(gconstpointer a, gconstpointer b)
+{
+    const tuple_key *x = (const tuple_key *)a, *y = (const tuple_key *)b;
+    return x->alen == y->alen && memcmp(x->bytes, y->bytes, 2u * (x->alen + 2u)) == 0;
+}
+
+/* Fills *k from the segment's addresses and ports; FALSE when the addresses
+ * are not there (the reading is then not made). */
+static gboolean
+tuple_of(const synfin_input *in, tuple_key *k)
+{
+    const address *a = &in->src, *b = &in->dst;
+    if (a->len <= 0 || a->len > 16 || a->len != b->len || a->data == NULL || b->data == NULL)
+        return FALSE;
+    guint8 ea[18], eb[18];
+    guint n = (guint)a->len;
+    memcpy(ea, a->data, n);
+    ea[n] = (guint8)(in->seg.sport >> 8);
+    ea[n + 1] = (guint8)in->seg.sport;
+    memcpy(eb, b->data, n);
+    eb[n] = (guint8)(in->seg.dport >> 8);
+    eb[n + 1] = (guint8)in->seg.dport;
+    memset(k, 0, sizeof(*k));
+    k->alen = (guint8)n;
+    gboolean swap = memcmp(ea, eb, n + 2) > 0;
+    memcpy(k->bytes, swap ? eb : ea, n + 2);
+    memcpy(k->bytes + n + 2, swap ? ea : eb, n + 2);
+    return TRUE;
+}
 
 static void
 storage_reset(void)
@@ -38,6 +91,9 @@ synfin_storage_register(void)
 {
     results_overflow = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
                                               g_direct_equal);
+    tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
+    reuses = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
+                                    g_direct_equal);
     register_init_routine(storage_reset);
     register_cleanup_routine(storage_reset);
 }
@@ -96,6 +152,7 @@ synfin_conn_of(synfin_input *in, gboolean create)
         lc_zeek_init(&sc->zeek);
         sc->ep0_port = in->seg.sport;
         sc->ep0_addr_hash = in->src_hash;
+        sc->wscale[0] = sc->wscale[1] = -1;
         sc->used = 1;
     }
     if (in->seg.sport != in->seg.dport)
@@ -103,6 +160,116 @@ synfin_conn_of(synfin_input *in, gboolean create)
     else
         in->seg.from = in->src_hash == sc->ep0_addr_hash ? 0 : 1;
     return sc;
+}
+
+const synfin_reuse *
+synfin_reuse_of(guint32 stream)
+{
+    return (const synfin_reuse *)wmem_map_lookup(reuses, GUINT_TO_POINTER(stream));
+}
+
+/* The `from` value (0/1) that a segment from (src_hash, sport) has in sc. */
+static guint
+from_in(const synfin_conn *sc, const synfin_input *in)
+{
+    if (in->seg.sport != in->seg.dport)
+        return in->seg.sport == sc->ep0_port ? 0 : 1;
+    return in->src_hash == sc->ep0_addr_hash ? 0 : 1;
+}
+
+/* Spec 8.2, on the first segment of a connection: remember it as the latest
+ * connection of its 4-tuple and, when that segment is a bare SYN and the
+ * 4-tuple had an earlier connection, take the reuse reading against that
+ * connection as it stands now (first pass: every earlier segment seen). */
+static void
+tuple_first_segment(const synfin_input *in)
+{
+    tuple_key k;
+    if (!tuple_of(in, &k))
+        return;
+    gpointer v = wmem_map_lookup(tuples, &k);
+    const guint16 bare = in->seg.flags & (LC_SYN | LC_ACK | LC_RST | LC_FIN);
+    if (v != NULL && bare == LC_SYN) {
+        guint32 prev_stream = GPOINTER_TO_UINT(v) - 1;
+        synfin_input pin;
+        memset(&pin, 0, sizeof(pin));
+        pin.have_stream = TRUE;
+        pin.stream = prev_stream;
+        const synfin_conn *prev = prev_stream != in->stream ? synfin_conn_of(&pin, FALSE) : NULL;
+        if (prev != NULL) {
+            lc_tuple_prev tp;
+            synfin_reuse sr;
+            lc_tuple_prev_from_conn(&tp, &prev->conn, prev_stream);
+            /* Which end of the earlier connection sends this SYN. */
+            guint role = from_in(prev, in) == prev->conn.client_from ? 0 : 1;
+            if (lc_reuse_check(&tp, role, &in->seg, pref_time_wait, &sr.reuse)) {
+                sr.frame = in->seg.frame;
+                wmem_map_insert(reuses, GUINT_TO_POINTER(in->stream),
+                                wmem_memdup(wmem_file_scope(), &sr, sizeof(sr)));
+            }
+        }
+    }
+    /* An existing entry keeps its key (wmem_map_insert replaces only the
+     * value of an equal key): only a new 4-tuple allocates one. */
+    gpointer val = GUINT_TO_POINTER(in->stream + 1);
+    if (v != NULL)
+        wmem_map_insert(tuples, &k, val);
+    else
+        wmem_map_insert(tuples, wmem_memdup(wmem_file_scope(), &k, G_STRUCT_OFFSET(tuple_key, bytes) +
+                                                                       2u * (k.alen + 2u)),
+                        val);
+}
+
+/* Spec 8.3 input: the segment's window as Wireshark has it (tcp.window_size)
+ * and whether its scale is known, following the TCP dissector's own rule
+ * (packet-tcp.c: a SYN's window is never scaled; a window-scale option on a
+ * SYN or SYN-ACK sets the sender's shift, capped at 14; a SYN without one, or
+ * a SYN-ACK answering a SYN without one, means no scaling for both / that
+ * end; unknown (-1) until then).  Kept per connection by `from`, in capture
+ * order on the first pass, so it is Wireshark's first-pass value. */
+static void
+window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
+{
+    const guint from = in->seg.from & 1;
+    const gboolean syn = (in->seg.flags & LC_SYN) != 0;
+    gint ws = sc->wscale[from];
+    if (syn) {
+        in->seg.win_known = true;
+        in->seg.win_scaled = in->seg.win;
+    } else if (in->have_tap_win) {
+        /* th_win: scaled by Wireshark when it had the segment length */
+        in->seg.win_known = in->tap_seglen && ws != -1;
+        in->seg.win_scaled = in->seg.win;
+    } else {
+        in->seg.win_known = ws != -1 && in->seg.len_known;
+        in->seg.win_scaled = ws >= 0 ? (guint32)(in->seg.win & 0xffff) << ws : in->seg.win;
+    }
+    if (!syn)
+        return;
+    /* The SYN's own options: they set this end's shift for what follows. */
+    gint opt = -1;
+    if (in->hlen > 20) {
+        const guint8 *h = in->hdr;
+        guint avail = in->hdr_avail;
+        if (h == NULL) {
+            synfin_input tmp;
+            memset(&tmp, 0, sizeof(tmp));
+            if (synfin_locate(pinfo, in->sport, in->dport, in->occurrence, &tmp, TRUE)) {
+                h = tmp.hdr;
+                avail = tmp.hdr_avail;
+            }
+        }
+        if (h != NULL)
+            opt = synfin_wscale_option(h, avail);
+    }
+    if (opt >= 0)
+        sc->wscale[from] = (gint8)opt;
+    if (sc->wscale[from] == -1) {
+        sc->wscale[from] = -2;
+        sc->wscale[from ^ 1] = -2;
+    } else if ((in->seg.flags & LC_ACK) && sc->wscale[from ^ 1] == -2) {
+        sc->wscale[from] = -2;
+    }
 }
 
 void
@@ -116,6 +283,11 @@ synfin_observe(packet_info *pinfo, synfin_input *in, lc_result *r)
         return;
     in->seg.frame = pinfo->num;
     in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    window_of(pinfo, sc, in);
+    if (sc->used == 1) {
+        tuple_first_segment(in);
+        sc->used = 2;
+    }
     lc_conn_observe(&sc->conn, &in->seg, r);
     lc_zeek_observe(&sc->zeek, &in->seg, r);
 }
