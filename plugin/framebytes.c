@@ -88,6 +88,24 @@ stream_of_conversation(packet_info *pinfo, const address *src, const address *ds
     }
 }
 
+/* See framebytes.h. */
+gboolean
+synfin_stream_at(guint32 frame, const address *src, const address *dst, guint16 sp, guint16 dp,
+                 guint32 *stream)
+{
+    if (proto_tcp <= 0 || src->len <= 0 || dst->len <= 0)
+        return FALSE;
+    conversation_t *conv = find_conversation(frame, src, dst, CONVERSATION_TCP, sp, dp, 0);
+    if (conv == NULL)
+        return FALSE;
+    const struct tcp_analysis *tcpd =
+        (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp);
+    if (tcpd == NULL)
+        return FALSE;
+    *stream = tcpd->stream;
+    return TRUE;
+}
+
 /* See framebytes.h.  IPv6 with no extension headers is tried first. */
 gboolean
 synfin_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, synfin_input *in,

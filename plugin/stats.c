@@ -20,6 +20,7 @@
 #include <epan/stats_tree.h>
 
 #include "synfin-int.h"
+#include "storage.h"
 
 static const char node_phases[] = "Segments by phase";
 static const char node_steps[] = "Handshake and teardown steps";
@@ -39,23 +40,23 @@ static const char node_split_b[] = "b: SYN-ACK->ACK, client side (us)";
 static const char node_open[] = "Left open at the end (spec 8.4)";
 static const char node_longest[] = "longest in this state (ms)";
 
-/* One connection as the tree has counted it. */
+/* One connection as the tree has counted it (2 bytes: a SYN flood has a
+ * connection per segment). */
 typedef struct stream_rec {
-    gint64 since[2];   /* when each end entered st[] (while open) */
-    guint8 zstate;     /* Zeek conn_state + 1 counted; 0 none */
-    guint8 open;       /* counted among the connections left open */
-    guint8 st[2];      /* each end's state counted (while open) */
-    guint8 vantage;    /* 1 once counted by capture point */
-    guint8 seen;       /* the record is in use */
-    guint8 pad[2];
+    guint8 zstate : 4,  /* Zeek conn_state + 1 counted; 0 none */
+           open : 1,    /* counted among the connections left open */
+           vantage : 1, /* counted by capture point */
+           pad : 2;
+    guint8 st0 : 4, st1 : 4; /* each end's state counted (while open) */
 } stream_rec;
 
 /* Lazy min-heap of (since, stream) per end and state: the earliest entry
- * whose connection is still counted there with that time is the longest. */
+ * whose connection is still counted there, and still entered that state at
+ * that time, gives the longest.  since: milliseconds from the first capture
+ * time the tree saw (8 bytes an entry). */
 typedef struct heap_ent {
-    gint64  since;
+    gint32  since;
     guint32 stream;
-    guint32 pad;
 } heap_ent;
 
 #define NSTATES LC_STATE_COUNT
@@ -67,6 +68,7 @@ typedef struct stats_inst {
     guint32     count[2][NSTATES];  /* connections left open with that end in that state */
     gint        shown[2][NSTATES];  /* value last written to the "longest" node */
     gint64      t_end;              /* latest capture time seen */
+    gint64      t0;                 /* first capture time seen: the heaps' origin */
     gboolean    have_t;
 } stats_inst;
 
@@ -113,6 +115,19 @@ rec_of(stats_inst *in, guint32 stream)
     return &in->recs[stream];
 }
 
+static gint32
+rel_ms(const stats_inst *in, gint64 t)
+{
+    gint64 ms = (t - in->t0) / 1000000;
+    return ms > G_MAXINT32 ? G_MAXINT32 : ms < G_MININT32 ? G_MININT32 : (gint32)ms;
+}
+
+static unsigned
+rec_state(const stream_rec *sr, int e)
+{
+    return e ? sr->st1 : sr->st0;
+}
+
 static gboolean
 ent_less(const heap_ent *a, const heap_ent *b)
 {
@@ -120,12 +135,12 @@ ent_less(const heap_ent *a, const heap_ent *b)
 }
 
 static void
-heap_push(stats_inst *in, int e, int s, gint64 since, guint32 stream)
+heap_push(stats_inst *in, int e, int s, gint32 since, guint32 stream)
 {
     if (in->heap[e][s] == NULL)
         in->heap[e][s] = g_array_new(FALSE, FALSE, sizeof(heap_ent));
     GArray *h = in->heap[e][s];
-    heap_ent x = { since, stream, 0 };
+    heap_ent x = { since, stream };
     g_array_append_val(h, x);
     heap_ent *v = (heap_ent *)(void *)h->data;
     guint i = h->len - 1;
@@ -159,17 +174,30 @@ heap_pop(GArray *h)
     }
 }
 
-/* The earliest "since" of the connections counted in (e, s); FALSE if none. */
+/* The earliest "since" (ms from t0) of the connections counted in (e, s);
+ * FALSE if none.  An entry is stale when its connection left that state or
+ * entered it again later; a connection still there gets its current time
+ * pushed when its entry turns out stale. */
 static gboolean
-heap_min(stats_inst *in, int e, int s, gint64 *since)
+heap_min(stats_inst *in, int e, int s, gint32 *since)
 {
     GArray *h = in->heap[e][s];
     while (h != NULL && h->len > 0) {
-        const heap_ent *top = (const heap_ent *)(void *)h->data;
-        const stream_rec *sr = top->stream < in->nrecs ? &in->recs[top->stream] : NULL;
-        if (sr != NULL && sr->open && sr->st[e] == s && sr->since[e] == top->since) {
-            *since = top->since;
-            return TRUE;
+        const heap_ent top = *(const heap_ent *)(void *)h->data;
+        const stream_rec *sr = top.stream < in->nrecs ? &in->recs[top.stream] : NULL;
+        if (sr != NULL && sr->open && rec_state(sr, e) == (unsigned)s) {
+            const lc_conn *c = synfin_conn_by_stream(top.stream);
+            lc_left_open lo;
+            if (c != NULL && lc_conn_left_open(c, &lo)) {
+                gint32 now = rel_ms(in, lo.since_ns[e]);
+                if (now == top.since) {
+                    *since = top.since;
+                    return TRUE;
+                }
+                heap_pop(h);
+                heap_push(in, e, s, now, top.stream);
+                continue;
+            }
         }
         heap_pop(h); /* stale: that connection moved on */
     }
@@ -213,36 +241,35 @@ update_left_open(stats_tree *tree, stats_inst *in, stream_rec *sr, guint32 strea
 {
     lc_left_open lo;
     gboolean open = lc_conn_left_open(c, &lo);
+    unsigned st[2] = { lo.state[0] < NSTATES ? lo.state[0] : 0, lo.state[1] < NSTATES ? lo.state[1] : 0 };
     if (!open && !sr->open)
         return;
-    if (open && sr->open && lo.state[0] == sr->st[0] && lo.state[1] == sr->st[1] &&
-        lo.since_ns[0] == sr->since[0] && lo.since_ns[1] == sr->since[1])
-        return;
+    if (open && sr->open && st[0] == sr->st0 && st[1] == sr->st1)
+        return; /* a new entry time in the same state is picked up by heap_min */
     int parent = stats_tree_parent_id_by_name(tree, node_open);
     char name[64];
     for (int e = 0; e < 2; e++) {
+        unsigned old = rec_state(sr, e);
+        if (sr->open && open && old == st[e])
+            continue;
         if (sr->open) {
-            end_state_name(e, sr->st[e], name, sizeof(name));
+            end_state_name(e, old, name, sizeof(name));
             increase_stat_node(tree, name, parent, TRUE, -1);
-            in->count[e][sr->st[e]]--;
+            in->count[e][old]--;
         }
         if (open) {
-            unsigned s = lo.state[e] < NSTATES ? lo.state[e] : 0;
-            end_state_name(e, s, name, sizeof(name));
+            end_state_name(e, st[e], name, sizeof(name));
             tick_stat_node(tree, name, parent, TRUE);
-            in->count[e][s]++;
-            if (!sr->open || sr->st[e] != s || sr->since[e] != lo.since_ns[e])
-                heap_push(in, e, (int)s, lo.since_ns[e], stream);
+            in->count[e][st[e]]++;
+            heap_push(in, e, (int)st[e], rel_ms(in, lo.since_ns[e]), stream);
         }
     }
     if (open != (sr->open != 0))
         increase_stat_node(tree, node_open, 0, TRUE, open ? 1 : -1);
     sr->open = open ? 1 : 0;
     if (open) {
-        sr->st[0] = (guint8)(lo.state[0] < NSTATES ? lo.state[0] : 0);
-        sr->st[1] = (guint8)(lo.state[1] < NSTATES ? lo.state[1] : 0);
-        sr->since[0] = lo.since_ns[0];
-        sr->since[1] = lo.since_ns[1];
+        sr->st0 = st[0] & 0xf;
+        sr->st1 = st[1] & 0xf;
     }
 }
 
@@ -255,13 +282,13 @@ update_longest(stats_tree *tree, stats_inst *in)
     char name[64];
     for (int e = 0; e < 2; e++) {
         for (int s = 0; s < NSTATES; s++) {
-            gint64 since;
+            gint32 since;
             gint ms = 0;
             if (in->count[e][s] == 0 && in->shown[e][s] == 0)
                 continue;
             if (in->count[e][s] != 0 && heap_min(in, e, s, &since)) {
-                gint64 d = in->t_end - since;
-                ms = d <= 0 ? 0 : d / 1000000 > G_MAXINT ? G_MAXINT : (gint)(d / 1000000);
+                gint64 d = (gint64)rel_ms(in, in->t_end) - since;
+                ms = d <= 0 ? 0 : d > G_MAXINT ? G_MAXINT : (gint)d;
             }
             if (ms == in->shown[e][s])
                 continue;
@@ -355,12 +382,14 @@ stats_packet(stats_tree *tree, packet_info *pinfo, epan_dissect_t *edt _U_, cons
     }
     /* 8.4 */
     gint64 t = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-    if (!in->have_t || t > in->t_end) {
+    if (!in->have_t) {
+        in->t0 = t;
         in->t_end = t;
         in->have_t = TRUE;
+    } else if (t > in->t_end) {
+        in->t_end = t;
     }
     if (sr != NULL && tr->conn != NULL) {
-        sr->seen = 1;
         update_left_open(tree, in, sr, tr->stream, tr->conn);
     }
     update_longest(tree, in);

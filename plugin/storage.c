@@ -24,58 +24,10 @@ typedef struct chunk_table {
 static chunk_table results = { NULL, 0, 12, sizeof(lc_result) };  /* frame -> result */
 static chunk_table conns = { NULL, 0, 10, sizeof(synfin_conn) };  /* stream -> conn */
 static wmem_map_t *results_overflow; /* (frame << 8 | idx) -> lc_result, for idx >= 1 */
-/* Spec 8.2: the latest connection per 4-tuple (tuple_key -> stream + 1), and
- * the reuse reading of the connections that reused one (stream -> reuse). */
-static wmem_map_t *tuples;
+/* Spec 8.2: the reuse reading of the connections that reused a 4-tuple
+ * (stream -> synfin_reuse); the earlier connection is found through
+ * Wireshark's own conversation table, so no per-4-tuple memory is kept. */
 static wmem_map_t *reuses;
-
-/* A 4-tuple without direction: the lower (address, port) end first. */
-typedef struct tuple_key {
-    guint8 alen;         /* address length (4 or 16; 0..16) */
-    guint8 pad[3];
-    guint8 bytes[2 * (16 + 2)];
-} tuple_key;
-
-static guint
-tuple_hash(gconstpointer k)
-{
-    const tuple_key *t = (const tuple_key *)k;
-    guint32 h = 2166136261u ^ t->alen;
-    for (guint i = 0; i < 2u * (t->alen + 2u); i++)
-        h = (h ^ t->bytes[i]) * 16777619u;
-    return h;
-}
-
-static gboolean
-tuple_equal(gconstpointer a, gconstpointer b)
-{
-    const tuple_key *x = (const tuple_key *)a, *y = (const tuple_key *)b;
-    return x->alen == y->alen && memcmp(x->bytes, y->bytes, 2u * (x->alen + 2u)) == 0;
-}
-
-/* Fills *k from the segment's addresses and ports; FALSE when the addresses
- * are not there (the reading is then not made). */
-static gboolean
-tuple_of(const synfin_input *in, tuple_key *k)
-{
-    const address *a = &in->src, *b = &in->dst;
-    if (a->len <= 0 || a->len > 16 || a->len != b->len || a->data == NULL || b->data == NULL)
-        return FALSE;
-    guint8 ea[18], eb[18];
-    guint n = (guint)a->len;
-    memcpy(ea, a->data, n);
-    ea[n] = (guint8)(in->seg.sport >> 8);
-    ea[n + 1] = (guint8)in->seg.sport;
-    memcpy(eb, b->data, n);
-    eb[n] = (guint8)(in->seg.dport >> 8);
-    eb[n + 1] = (guint8)in->seg.dport;
-    memset(k, 0, sizeof(*k));
-    k->alen = (guint8)n;
-    gboolean swap = memcmp(ea, eb, n + 2) > 0;
-    memcpy(k->bytes, swap ? eb : ea, n + 2);
-    memcpy(k->bytes + n + 2, swap ? ea : eb, n + 2);
-    return TRUE;
-}
 
 static void
 storage_reset(void)
@@ -91,7 +43,6 @@ synfin_storage_register(void)
 {
     results_overflow = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
                                               g_direct_equal);
-    tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
     reuses = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
                                     g_direct_equal);
     register_init_routine(storage_reset);
@@ -152,7 +103,7 @@ synfin_conn_of(synfin_input *in, gboolean create)
         lc_zeek_init(&sc->zeek);
         sc->ep0_port = in->seg.sport;
         sc->ep0_addr_hash = in->src_hash;
-        sc->wscale[0] = sc->wscale[1] = -1;
+        sc->ws0 = sc->ws1 = 1; /* -1: unknown */
         sc->used = 1;
     }
     if (in->seg.sport != in->seg.dport)
@@ -160,6 +111,17 @@ synfin_conn_of(synfin_input *in, gboolean create)
     else
         in->seg.from = in->src_hash == sc->ep0_addr_hash ? 0 : 1;
     return sc;
+}
+
+const lc_conn *
+synfin_conn_by_stream(guint32 stream)
+{
+    synfin_input in;
+    memset(&in, 0, sizeof(in));
+    in.have_stream = TRUE;
+    in.stream = stream;
+    const synfin_conn *sc = synfin_conn_of(&in, FALSE);
+    return sc != NULL ? &sc->conn : NULL;
 }
 
 const synfin_reuse *
@@ -177,47 +139,38 @@ from_in(const synfin_conn *sc, const synfin_input *in)
     return in->src_hash == sc->ep0_addr_hash ? 0 : 1;
 }
 
-/* Spec 8.2, on the first segment of a connection: remember it as the latest
- * connection of its 4-tuple and, when that segment is a bare SYN and the
- * 4-tuple had an earlier connection, take the reuse reading against that
- * connection as it stands now (first pass: every earlier segment seen). */
+/* Spec 8.2, on the first segment of a connection: when it is a bare SYN
+ * and its 4-tuple had an earlier connection (the TCP conversation the
+ * 4-tuple had at the frame before: Wireshark set up this connection's at
+ * this frame), take the reuse reading against that connection as it stands
+ * now (first pass: every earlier segment seen). */
 static void
 tuple_first_segment(const synfin_input *in)
 {
-    tuple_key k;
-    if (!tuple_of(in, &k))
-        return;
-    gpointer v = wmem_map_lookup(tuples, &k);
     const guint16 bare = in->seg.flags & (LC_SYN | LC_ACK | LC_RST | LC_FIN);
-    if (v != NULL && bare == LC_SYN) {
-        guint32 prev_stream = GPOINTER_TO_UINT(v) - 1;
-        synfin_input pin;
-        memset(&pin, 0, sizeof(pin));
-        pin.have_stream = TRUE;
-        pin.stream = prev_stream;
-        const synfin_conn *prev = prev_stream != in->stream ? synfin_conn_of(&pin, FALSE) : NULL;
-        if (prev != NULL) {
-            lc_tuple_prev tp;
-            synfin_reuse sr;
-            lc_tuple_prev_from_conn(&tp, &prev->conn, prev_stream);
-            /* Which end of the earlier connection sends this SYN. */
-            guint role = from_in(prev, in) == prev->conn.client_from ? 0 : 1;
-            if (lc_reuse_check(&tp, role, &in->seg, pref_time_wait, &sr.reuse)) {
-                sr.frame = in->seg.frame;
-                wmem_map_insert(reuses, GUINT_TO_POINTER(in->stream),
-                                wmem_memdup(wmem_file_scope(), &sr, sizeof(sr)));
-            }
-        }
+    guint32 prev_stream;
+    if (bare != LC_SYN || in->seg.frame <= 1 ||
+        !synfin_stream_at(in->seg.frame - 1, &in->src, &in->dst, in->seg.sport, in->seg.dport,
+                          &prev_stream) ||
+        prev_stream == in->stream)
+        return;
+    synfin_input pin;
+    memset(&pin, 0, sizeof(pin));
+    pin.have_stream = TRUE;
+    pin.stream = prev_stream;
+    const synfin_conn *prev = synfin_conn_of(&pin, FALSE);
+    if (prev == NULL)
+        return;
+    lc_tuple_prev tp;
+    synfin_reuse sr;
+    lc_tuple_prev_from_conn(&tp, &prev->conn, prev_stream);
+    /* Which end of the earlier connection sends this SYN. */
+    guint role = from_in(prev, in) == prev->conn.client_from ? 0 : 1;
+    if (lc_reuse_check(&tp, role, &in->seg, pref_time_wait, &sr.reuse)) {
+        sr.frame = in->seg.frame;
+        wmem_map_insert(reuses, GUINT_TO_POINTER(in->stream),
+                        wmem_memdup(wmem_file_scope(), &sr, sizeof(sr)));
     }
-    /* An existing entry keeps its key (wmem_map_insert replaces only the
-     * value of an equal key): only a new 4-tuple allocates one. */
-    gpointer val = GUINT_TO_POINTER(in->stream + 1);
-    if (v != NULL)
-        wmem_map_insert(tuples, &k, val);
-    else
-        wmem_map_insert(tuples, wmem_memdup(wmem_file_scope(), &k, G_STRUCT_OFFSET(tuple_key, bytes) +
-                                                                       2u * (k.alen + 2u)),
-                        val);
 }
 
 /* Spec 8.3 input: the segment's window as Wireshark has it (tcp.window_size)
@@ -227,12 +180,27 @@ tuple_first_segment(const synfin_input *in)
  * a SYN-ACK answering a SYN without one, means no scaling for both / that
  * end; unknown (-1) until then).  Kept per connection by `from`, in capture
  * order on the first pass, so it is Wireshark's first-pass value. */
+static gint
+ws_get(const synfin_conn *sc, guint from)
+{
+    return (gint)(from ? sc->ws1 : sc->ws0) - 2;
+}
+
+static void
+ws_set(synfin_conn *sc, guint from, gint ws)
+{
+    if (from)
+        sc->ws1 = (guint)(ws + 2) & 0x1f;
+    else
+        sc->ws0 = (guint)(ws + 2) & 0x1f;
+}
+
 static void
 window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
 {
     const guint from = in->seg.from & 1;
     const gboolean syn = (in->seg.flags & LC_SYN) != 0;
-    gint ws = sc->wscale[from];
+    gint ws = ws_get(sc, from);
     if (syn) {
         in->seg.win_known = true;
         in->seg.win_scaled = in->seg.win;
@@ -263,12 +231,12 @@ window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
             opt = synfin_wscale_option(h, avail);
     }
     if (opt >= 0)
-        sc->wscale[from] = (gint8)opt;
-    if (sc->wscale[from] == -1) {
-        sc->wscale[from] = -2;
-        sc->wscale[from ^ 1] = -2;
-    } else if ((in->seg.flags & LC_ACK) && sc->wscale[from ^ 1] == -2) {
-        sc->wscale[from] = -2;
+        ws_set(sc, from, opt);
+    if (ws_get(sc, from) == -1) {
+        ws_set(sc, from, -2);
+        ws_set(sc, from ^ 1, -2);
+    } else if ((in->seg.flags & LC_ACK) && ws_get(sc, from ^ 1) == -2) {
+        ws_set(sc, from, -2);
     }
 }
 
