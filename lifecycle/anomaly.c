@@ -48,7 +48,7 @@ const lc_anomaly lc_anomalies[LC_ANOM_COUNT] = {
     ROW(REUSE_TIME_WAIT_LOWER, "reuse_time_wait", SEQUENCE, WARN,
         "4-tuple used again inside TIME_WAIT with an ISN not above the earlier connection's: "
         "expect an old-connection ACK unless both SYNs carry newer timestamps",
-        "4-tuple reused inside TIME_WAIT, ISN not higher"),
+        "reused in TIME_WAIT, ISN not higher"), /* <= 36: the stats column */
 };
 
 _Static_assert(sizeof lc_anomalies / sizeof lc_anomalies[0] == LC_ANOM_COUNT, "one row per anomaly bit");

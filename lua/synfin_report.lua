@@ -9,7 +9,12 @@
 -- plugin (synfin.so) to be loaded.  Columns: stream, originator and responder
 -- (Zeek's orig/resp, with ports), conn_state and history (Zeek-compatible),
 -- handshake RTT and duration in seconds, payload bytes and segments each way,
--- teardown initiator, final client and server states.
+-- teardown initiator, final client and server states; then spec section 8:
+-- the capture point (synfin.vantage) with the handshake split into
+-- a = SYN to SYN-ACK (the server's side of the capture point) and b = SYN-ACK
+-- to ACK 3/3 (the client's side), the half-close time (synfin.teardown.halfclose),
+-- and, for a connection left open at the end of the capture, how long each
+-- end had been in its final state by then.
 --
 -- Installed into a folder Wireshark loads Lua plugins from, this file runs in
 -- every Wireshark program.  A copy loaded that way stays silent outside the
@@ -110,10 +115,29 @@ local f_sstate    = Field.new("synfin.state.server")
 local f_srcport   = Field.new("tcp.srcport")
 local f_dstport   = Field.new("tcp.dstport")
 local f_len       = Field.new("tcp.len")
+-- spec section 8 (a plugin without them still gets the other columns)
+local function optional_field(name)
+    local ok, f = pcall(Field.new, name)
+    return ok and f or nil
+end
+local f_vantage   = optional_field("synfin.vantage")
+local f_hstime    = optional_field("synfin.handshake.time")
+local f_halfclose = optional_field("synfin.teardown.halfclose")
+local function values(f)
+    if f == nil then return {} end
+    return { f() }
+end
+
+local function seconds(v)
+    if v == nil then return nil end
+    if type(v) == "number" then return v end
+    return v:tonumber()
+end
 
 local conns = {}
 local order = {}
 local last_frame = -1
+local capture_end = nil   -- latest capture time of a synfin segment (spec 8.4's "end")
 
 local initiators = { [1] = "client", [2] = "server", [3] = "both" }
 -- A state field's name as the plugin shows it (its value_string, built from
@@ -122,6 +146,14 @@ local initiators = { [1] = "client", [2] = "server", [3] = "both" }
 local function state_text(fi)
     local text = fi.display or ""
     return text:match("([%u%d_]+) %(%d+%)$") or text:match("^([%u%d_]+)$") or tostring(fi.value)
+end
+
+-- A value_string field's name (e.g. synfin.vantage "near the client") from
+-- its display text, "near the client (1)" or "Capture point: near the client (1)".
+local function value_text(fi)
+    local text = fi.display or ""
+    text = text:gsub("^[^:]*: ", "")
+    return text:match("^(.-) %(%d+%)$") or text
 end
 
 -- The i-th of n values of a field that appears once per synfin tree; fields
@@ -142,7 +174,9 @@ local function collect(pinfo)
     local cst, sst = { f_cstate() }, { f_sstate() }
     local sports, dports, lens = { f_srcport() }, { f_dstport() }, { f_len() }
     local rtts, inits = { f_rtt() }, { f_init() }
+    local vants, hstimes, halfs = values(f_vantage), values(f_hstime), values(f_halfclose)
     local now = pinfo.abs_ts
+    if capture_end == nil or seconds(now) > seconds(capture_end) then capture_end = now end
 
     for i = 1, n do
         local id = streams[i].value
@@ -164,19 +198,24 @@ local function collect(pinfo)
         c.last = now
         if states[i] then c.state = states[i].value end
         if hists[i] then c.hist = hists[i].value end
-        if cst[i] then c.cstate = state_text(cst[i]) end
-        if sst[i] then c.sstate = state_text(sst[i]) end
+        -- spec 8.4: when each end entered the state it is in (the segment
+        -- whose snapshot first shows it)
+        if cst[i] then
+            local t = state_text(cst[i])
+            if t ~= c.cstate then c.cstate, c.csince = t, now end
+        end
+        if sst[i] then
+            local t = state_text(sst[i])
+            if t ~= c.sstate then c.sstate, c.ssince = t, now end
+        end
         if n == 1 then
             if rtts[1] then c.rtt = rtts[1].value end
             if inits[1] then c.init = initiators[inits[1].value] end
+            if vants[1] then c.vantage = vants[1].value; c.vantage_text = value_text(vants[1]) end
+            if hstimes[1] then c.hstime = hstimes[1].value end
+            if halfs[1] then c.halfclose = halfs[1].value end
         end
     end
-end
-
-local function seconds(v)
-    if v == nil then return nil end
-    if type(v) == "number" then return v end
-    return v:tonumber()
 end
 
 local function fmt(v)
@@ -199,7 +238,12 @@ local function report_lines(json)
     local out = {}
     local cols = { "stream", "orig_h", "orig_p", "resp_h", "resp_p", "conn_state", "history",
                    "handshake_rtt", "duration", "orig_bytes", "resp_bytes", "orig_pkts",
-                   "resp_pkts", "teardown_initiator", "client_state", "server_state" }
+                   "resp_pkts", "teardown_initiator", "client_state", "server_state",
+                   "vantage", "hs_a_server_side", "hs_b_client_side", "halfclose",
+                   "client_state_for", "server_state_for" }
+    local timecol = { handshake_rtt = true, duration = true, hs_a_server_side = true,
+                      hs_b_client_side = true, halfclose = true, client_state_for = true,
+                      server_state_for = true }
     if not json then out[#out + 1] = table.concat(cols, "\t") end
     table.sort(order)
     for _, id in ipairs(order) do
@@ -214,9 +258,24 @@ local function report_lines(json)
             oh, op, rh, rp = c.b, c.bp, c.a, c.ap
         end
         local dur = seconds(c.last) - seconds(c.first)
+        -- spec 8.5: a and b only where the capture point is known (the
+        -- plugin's rule: first transmissions, the handshake seen whole)
+        local a, b
+        if c.vantage and c.vantage ~= 0 and c.rtt and c.hstime then
+            a = seconds(c.rtt)
+            b = seconds(c.hstime) - a
+        end
+        -- spec 8.4: left open = not both ends CLOSED or TIME_WAIT
+        local cfor, sfor
+        local closed = { CLOSED = true, TIME_WAIT = true }
+        if c.cstate and c.sstate and not (closed[c.cstate] and closed[c.sstate]) then
+            cfor = seconds(capture_end) - seconds(c.csince)
+            sfor = seconds(capture_end) - seconds(c.ssince)
+        end
         local vals = { id, oh, op, rh, rp, c.state or "-", c.hist or "-",
                        seconds(c.rtt), dur, c.bytes[o], c.bytes[r], c.pkts[o], c.pkts[r],
-                       c.init or "-", c.cstate or "-", c.sstate or "-" }
+                       c.init or "-", c.cstate or "-", c.sstate or "-",
+                       c.vantage_text or "-", a, b, seconds(c.halfclose), cfor, sfor }
         if json then
             local parts = {}
             for k, name in ipairs(cols) do
@@ -224,17 +283,17 @@ local function report_lines(json)
                 local s
                 if v == nil then s = "null"
                 elseif type(v) == "number" then
-                    if name == "handshake_rtt" or name == "duration" then s = string.format("%.6f", v)
+                    if timecol[name] then s = string.format("%.6f", v)
                     else s = string.format("%d", v) end
                 else s = json_string(v) end
                 parts[#parts + 1] = json_string(name) .. ":" .. s
             end
             out[#out + 1] = "{" .. table.concat(parts, ",") .. "}"
         else
-            vals[8] = fmt(vals[8])
-            vals[9] = fmt(vals[9])
             local row = {}
-            for k = 1, #cols do row[k] = tostring(vals[k]) end
+            for k = 1, #cols do
+                if timecol[cols[k]] then row[k] = fmt(vals[k]) else row[k] = tostring(vals[k]) end
+            end
             out[#out + 1] = table.concat(row, "\t")
         end
     end
@@ -242,7 +301,7 @@ local function report_lines(json)
 end
 
 local function reset()
-    conns, order, last_frame = {}, {}, -1
+    conns, order, last_frame, capture_end = {}, {}, -1, nil
 end
 
 ------------------------------------------------------------------------------

@@ -88,6 +88,24 @@ stream_of_conversation(packet_info *pinfo, const address *src, const address *ds
     }
 }
 
+/* See framebytes.h. */
+gboolean
+synfin_stream_at(guint32 frame, const address *src, const address *dst, guint16 sp, guint16 dp,
+                 guint32 *stream)
+{
+    if (proto_tcp <= 0 || src->len <= 0 || dst->len <= 0)
+        return FALSE;
+    conversation_t *conv = find_conversation(frame, src, dst, CONVERSATION_TCP, sp, dp, 0);
+    if (conv == NULL)
+        return FALSE;
+    const struct tcp_analysis *tcpd =
+        (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp);
+    if (tcpd == NULL)
+        return FALSE;
+    *stream = tcpd->stream;
+    return TRUE;
+}
+
 /* See framebytes.h.  IPv6 with no extension headers is tried first. */
 gboolean
 synfin_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, synfin_input *in,
@@ -171,6 +189,8 @@ synfin_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, synfin
                 set_address(&dst, AT_IPv4, 4, ip + 16);
             }
             in->src_hash = hash_bytes(src.data, src.len);
+            in->src = src;
+            in->dst = dst;
             in->seg.sport = sp;
             in->seg.dport = dp;
 
@@ -208,6 +228,8 @@ synfin_locate(packet_info *pinfo, guint16 sp, guint16 dp, int occurrence, synfin
             if (header_only)
                 return TRUE;
             in->src_hash = synfin_hash_address(&pinfo->src);
+            in->src = pinfo->src;
+            in->dst = pinfo->dst;
             in->seg.sport = sp;
             in->seg.dport = dp;
             stream_of_conversation(pinfo, &pinfo->src, &pinfo->dst, sp, dp, in);
@@ -254,4 +276,35 @@ synfin_marker_of(packet_info *pinfo, guint hlen, guint16 sport, guint16 dport, i
     if (end > avail)
         end = avail;
     return end > 20 && lc_marker_find(h + 20, end - 20, run) ? TRUE : FALSE;
+}
+
+/* See framebytes.h.  The walk follows Wireshark's option loop: EOL ends it,
+ * NOP is one byte, any other option needs a length of at least 2 that fits. */
+gint
+synfin_wscale_option(const guint8 *hdr, guint avail)
+{
+    if (hdr == NULL || avail < 20)
+        return -1;
+    guint end = (guint)(hdr[12] >> 4) * 4;
+    if (end > avail)
+        end = avail;
+    gint shift = -1;
+    for (guint i = 20; i < end;) {
+        guint kind = hdr[i];
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= end)
+            break;
+        guint olen = hdr[i + 1];
+        if (olen < 2 || i + olen > end)
+            break;
+        if (kind == 3 && olen == 3)
+            shift = hdr[i + 2] > 14 ? 14 : hdr[i + 2];
+        i += olen;
+    }
+    return shift;
 }

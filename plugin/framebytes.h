@@ -29,4 +29,16 @@ gboolean synfin_locate(packet_info *pinfo, guint16 sport, guint16 dport, int occ
 gboolean synfin_marker_of(packet_info *pinfo, guint hlen, guint16 sport, guint16 dport,
                           int occurrence, const guint8 **hdr, guint *hdr_avail, guint32 *run);
 
+/* Spec 8.2: the tcp.stream of the TCP conversation that this 4-tuple had
+ * at frame `frame` (the latest one set up at or before it: Wireshark starts
+ * a new conversation, and a new tcp.stream, when a 4-tuple is used again).
+ * FALSE when there is none or it has no TCP data. */
+gboolean synfin_stream_at(guint32 frame, const address *src, const address *dst, guint16 sp,
+                          guint16 dp, guint32 *stream);
+
+/* The window-scale option (RFC 7323, kind 3, length 3) of a TCP header
+ * (hdr: avail captured bytes): its shift, capped at 14 as Wireshark does;
+ * the last one when there are several; -1 when there is none. */
+gint synfin_wscale_option(const guint8 *hdr, guint avail);
+
 #endif

@@ -14,6 +14,9 @@ typedef struct synfin_segment {
     const lc_view   *view;
     synfin_input    *in;
     const char      *label;
+    guint32          anomalies; /* the whole set (lc_result_anomalies + reuse bits); 0 unfed */
+    const lc_reuse  *reuse;     /* on the SYN that reused a 4-tuple (spec 8.2), else NULL */
+    const lc_conn   *conn;      /* the segment's connection (file scope), NULL unfed */
 } synfin_segment;
 
 /* render_tree.c: the synfin subtree; returns its top item (expert info

@@ -17,10 +17,10 @@ synfin_render_expert(packet_info *pinfo, proto_item *ti, const synfin_segment *s
     }
     if (seg->in->incomplete)
         expert_add_info(pinfo, ti, &ei_synfin_tcp_incomplete);
-    if (!fed || r->anomalies == 0)
+    if (!fed || seg->anomalies == 0)
         return;
     for (unsigned i = 0; i < LC_ANOM_COUNT; i++) {
-        if (!(r->anomalies & lc_anomalies[i].bit))
+        if (!(seg->anomalies & lc_anomalies[i].bit))
             continue;
         /* an incomplete header already says why the length is unknown */
         if (lc_anomalies[i].bit == LC_ANOM_NO_LENGTH && seg->in->incomplete)

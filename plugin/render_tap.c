@@ -18,6 +18,16 @@ synfin_render_tap(packet_info *pinfo, const synfin_segment *seg)
     synfin_tap_rec *tr = wmem_new0(pinfo->pool, synfin_tap_rec);
     tr->result = seg->result;
     tr->stream = in->stream;
+    tr->conn = seg->conn;
+    tr->frame = pinfo->num;
+    tr->anomalies = seg->anomalies;
+    tr->reuse = seg->reuse;
+    if (seg->view != NULL) {
+        tr->has_rst_check = seg->view->has_rst_check ? TRUE : FALSE;
+        tr->rst_check = (guint8)seg->view->rst_check;
+        tr->has_vantage = seg->view->has_vantage ? TRUE : FALSE;
+        tr->vantage = (guint8)seg->view->vantage;
+    }
     tr->sport = in->seg.sport;
     tr->dport = in->seg.dport;
     tr->len = in->seg.len;

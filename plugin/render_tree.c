@@ -85,6 +85,25 @@ add_view(proto_tree *t, tvbuff_t *tvb, const lc_view *v)
         add_string(t, hf_synfin_conn_state, tvb, lc_zeek_state_name(v->conn_state));
         add_string(t, hf_synfin_conn_history, tvb, v->history);
     }
+    /* spec section 8 */
+    if (v->has_rst_check)
+        add_uint(t, hf_synfin_rst_check, tvb, v->rst_check);
+    if (v->has_halfclose)
+        add_time(t, hf_synfin_teardown_halfclose, tvb, v->halfclose_ns);
+    if (v->has_teardown_time)
+        add_time(t, hf_synfin_teardown_time, tvb, v->teardown_time_ns);
+    if (v->has_vantage)
+        add_uint(t, hf_synfin_vantage, tvb, v->vantage);
+}
+
+/* Spec 8.2, on the SYN that used a 4-tuple again. */
+static void
+add_reuse(proto_tree *t, tvbuff_t *tvb, const lc_reuse *ru)
+{
+    add_uint(t, hf_synfin_reuse_prev_stream, tvb, ru->prev_stream);
+    add_time(t, hf_synfin_reuse_gap, tvb, ru->gap_ns);
+    if (ru->isn_known)
+        add_bool(t, hf_synfin_reuse_isn_higher, tvb, ru->isn_higher);
 }
 
 proto_item *
@@ -152,5 +171,7 @@ synfin_render_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean
         add_uint(t, hf_synfin_ack_frame, tvb, r->ack_frame);
     if (v != NULL)
         add_view(t, tvb, v);
+    if (seg->reuse != NULL)
+        add_reuse(t, tvb, seg->reuse);
     return ti;
 }

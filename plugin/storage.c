@@ -7,6 +7,7 @@
  * dissection of a frame; later passes read the stored snapshot. */
 #include <string.h>
 
+#include "framebytes.h"
 #include "storage.h"
 
 /* A file-scope array indexed by a dense number (frame, tcp.stream), grown in
@@ -23,6 +24,10 @@ typedef struct chunk_table {
 static chunk_table results = { NULL, 0, 12, sizeof(lc_result) };  /* frame -> result */
 static chunk_table conns = { NULL, 0, 10, sizeof(synfin_conn) };  /* stream -> conn */
 static wmem_map_t *results_overflow; /* (frame << 8 | idx) -> lc_result, for idx >= 1 */
+/* Spec 8.2: the reuse reading of the connections that reused a 4-tuple
+ * (stream -> synfin_reuse); the earlier connection is found through
+ * Wireshark's own conversation table, so no per-4-tuple memory is kept. */
+static wmem_map_t *reuses;
 
 static void
 storage_reset(void)
@@ -38,6 +43,8 @@ synfin_storage_register(void)
 {
     results_overflow = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
                                               g_direct_equal);
+    reuses = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
+                                    g_direct_equal);
     register_init_routine(storage_reset);
     register_cleanup_routine(storage_reset);
 }
@@ -96,6 +103,7 @@ synfin_conn_of(synfin_input *in, gboolean create)
         lc_zeek_init(&sc->zeek);
         sc->ep0_port = in->seg.sport;
         sc->ep0_addr_hash = in->src_hash;
+        sc->ws0 = sc->ws1 = 1; /* -1: unknown */
         sc->used = 1;
     }
     if (in->seg.sport != in->seg.dport)
@@ -103,6 +111,133 @@ synfin_conn_of(synfin_input *in, gboolean create)
     else
         in->seg.from = in->src_hash == sc->ep0_addr_hash ? 0 : 1;
     return sc;
+}
+
+const lc_conn *
+synfin_conn_by_stream(guint32 stream)
+{
+    synfin_input in;
+    memset(&in, 0, sizeof(in));
+    in.have_stream = TRUE;
+    in.stream = stream;
+    const synfin_conn *sc = synfin_conn_of(&in, FALSE);
+    return sc != NULL ? &sc->conn : NULL;
+}
+
+const synfin_reuse *
+synfin_reuse_of(guint32 stream)
+{
+    return (const synfin_reuse *)wmem_map_lookup(reuses, GUINT_TO_POINTER(stream));
+}
+
+/* The `from` value (0/1) that a segment from (src_hash, sport) has in sc. */
+static guint
+from_in(const synfin_conn *sc, const synfin_input *in)
+{
+    if (in->seg.sport != in->seg.dport)
+        return in->seg.sport == sc->ep0_port ? 0 : 1;
+    return in->src_hash == sc->ep0_addr_hash ? 0 : 1;
+}
+
+/* Spec 8.2, on the first segment of a connection: when it is a bare SYN
+ * and its 4-tuple had an earlier connection (the TCP conversation the
+ * 4-tuple had at the frame before: Wireshark set up this connection's at
+ * this frame), take the reuse reading against that connection as it stands
+ * now (first pass: every earlier segment seen). */
+static void
+tuple_first_segment(const synfin_input *in)
+{
+    const guint16 bare = in->seg.flags & (LC_SYN | LC_ACK | LC_RST | LC_FIN);
+    guint32 prev_stream;
+    if (bare != LC_SYN || in->seg.frame <= 1 ||
+        !synfin_stream_at(in->seg.frame - 1, &in->src, &in->dst, in->seg.sport, in->seg.dport,
+                          &prev_stream) ||
+        prev_stream == in->stream)
+        return;
+    synfin_input pin;
+    memset(&pin, 0, sizeof(pin));
+    pin.have_stream = TRUE;
+    pin.stream = prev_stream;
+    const synfin_conn *prev = synfin_conn_of(&pin, FALSE);
+    if (prev == NULL)
+        return;
+    lc_tuple_prev tp;
+    synfin_reuse sr;
+    lc_tuple_prev_from_conn(&tp, &prev->conn, prev_stream);
+    /* Which end of the earlier connection sends this SYN. */
+    guint role = from_in(prev, in) == prev->conn.client_from ? 0 : 1;
+    if (lc_reuse_check(&tp, role, &in->seg, pref_time_wait, &sr.reuse)) {
+        sr.frame = in->seg.frame;
+        wmem_map_insert(reuses, GUINT_TO_POINTER(in->stream),
+                        wmem_memdup(wmem_file_scope(), &sr, sizeof(sr)));
+    }
+}
+
+/* Spec 8.3 input: the segment's window as Wireshark has it (tcp.window_size)
+ * and whether its scale is known, following the TCP dissector's own rule
+ * (packet-tcp.c: a SYN's window is never scaled; a window-scale option on a
+ * SYN or SYN-ACK sets the sender's shift, capped at 14; a SYN without one, or
+ * a SYN-ACK answering a SYN without one, means no scaling for both / that
+ * end; unknown (-1) until then).  Kept per connection by `from`, in capture
+ * order on the first pass, so it is Wireshark's first-pass value. */
+static gint
+ws_get(const synfin_conn *sc, guint from)
+{
+    return (gint)(from ? sc->ws1 : sc->ws0) - 2;
+}
+
+static void
+ws_set(synfin_conn *sc, guint from, gint ws)
+{
+    if (from)
+        sc->ws1 = (guint)(ws + 2) & 0x1f;
+    else
+        sc->ws0 = (guint)(ws + 2) & 0x1f;
+}
+
+static void
+window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
+{
+    const guint from = in->seg.from & 1;
+    const gboolean syn = (in->seg.flags & LC_SYN) != 0;
+    gint ws = ws_get(sc, from);
+    if (syn) {
+        in->seg.win_known = true;
+        in->seg.win_scaled = in->seg.win;
+    } else if (in->have_tap_win) {
+        /* th_win: scaled by Wireshark when it had the segment length */
+        in->seg.win_known = in->tap_seglen && ws != -1;
+        in->seg.win_scaled = in->seg.win;
+    } else {
+        in->seg.win_known = ws != -1 && in->seg.len_known;
+        in->seg.win_scaled = ws >= 0 ? (guint32)(in->seg.win & 0xffff) << ws : in->seg.win;
+    }
+    if (!syn)
+        return;
+    /* The SYN's own options: they set this end's shift for what follows. */
+    gint opt = -1;
+    if (in->hlen > 20) {
+        const guint8 *h = in->hdr;
+        guint avail = in->hdr_avail;
+        if (h == NULL) {
+            synfin_input tmp;
+            memset(&tmp, 0, sizeof(tmp));
+            if (synfin_locate(pinfo, in->sport, in->dport, in->occurrence, &tmp, TRUE)) {
+                h = tmp.hdr;
+                avail = tmp.hdr_avail;
+            }
+        }
+        if (h != NULL)
+            opt = synfin_wscale_option(h, avail);
+    }
+    if (opt >= 0)
+        ws_set(sc, from, opt);
+    if (ws_get(sc, from) == -1) {
+        ws_set(sc, from, -2);
+        ws_set(sc, from ^ 1, -2);
+    } else if ((in->seg.flags & LC_ACK) && ws_get(sc, from ^ 1) == -2) {
+        ws_set(sc, from, -2);
+    }
 }
 
 void
@@ -116,6 +251,11 @@ synfin_observe(packet_info *pinfo, synfin_input *in, lc_result *r)
         return;
     in->seg.frame = pinfo->num;
     in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    window_of(pinfo, sc, in);
+    if (sc->used == 1) {
+        tuple_first_segment(in);
+        sc->used = 2;
+    }
     lc_conn_observe(&sc->conn, &in->seg, r);
     lc_zeek_observe(&sc->zeek, &in->seg, r);
 }

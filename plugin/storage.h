@@ -14,8 +14,20 @@ typedef struct synfin_conn {
     lc_zeek  zeek;       /* Zeek-compatible conn_state and history */
     guint32  ep0_addr_hash;
     guint16  ep0_port;
-    guint8   used;       /* conn is initialised */
+    /* Packed into the two bytes after ep0_port (the struct stays 320 bytes):
+     * used: conn is initialised (1), and a segment was fed (2);
+     * ws0, ws1: by lc_segment.from, the sender's window shift as Wireshark's
+     * TCP has it on the first pass, plus 2 (0 = -2 no scaling, 1 = -1
+     * unknown, 2..16 = shift 0..14). */
+    guint16  used : 2, ws0 : 5, ws1 : 5;
 } synfin_conn;
+
+/* Spec 8.2: a connection whose first bare SYN reused the 4-tuple of an
+ * earlier connection (kept only for those, decided on the first pass). */
+typedef struct synfin_reuse {
+    lc_reuse reuse;
+    guint32  frame;      /* the SYN that shows it */
+} synfin_reuse;
 
 /* Registers the storage's init/cleanup with the file scope (proto_register). */
 void synfin_storage_register(void);
@@ -28,6 +40,12 @@ lc_result *synfin_result_get(guint32 frame, guint idx, gboolean create);
 /* The connection of a segment, created on its first segment when `create`;
  * sets in->seg.from.  NULL without a stream. */
 synfin_conn *synfin_conn_of(synfin_input *in, gboolean create);
+
+/* The engine connection of tcp.stream `stream`, NULL when it has none. */
+const lc_conn *synfin_conn_by_stream(guint32 stream);
+
+/* The reuse reading of connection `stream`, NULL when it reused nothing. */
+const synfin_reuse *synfin_reuse_of(guint32 stream);
 
 /* First pass: feed the segment to the engine and the Zeek summary, storing
  * the snapshot in *r (zeroed when the segment cannot be followed). */

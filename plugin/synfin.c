@@ -73,6 +73,13 @@ int hf_synfin_conn_state = -1;
 int hf_synfin_conn_history = -1;
 int hf_synfin_injected = -1;
 int hf_synfin_injected_run = -1;
+int hf_synfin_rst_check = -1;
+int hf_synfin_teardown_halfclose = -1;
+int hf_synfin_teardown_time = -1;
+int hf_synfin_vantage = -1;
+int hf_synfin_reuse_prev_stream = -1;
+int hf_synfin_reuse_gap = -1;
+int hf_synfin_reuse_isn_higher = -1;
 
 gint ett_synfin = -1;
 
@@ -94,6 +101,7 @@ static int hf_tcp_srcport = -1;
 static int hf_tcp_dstport = -1;
 
 synfin_pref_bool pref_info_column = TRUE;
+guint pref_time_wait = LC_TIME_WAIT_DEFAULT_S;
 
 static int tcp_tap_keepalive; /* address only: keeps the TCP tap active */
 
@@ -110,6 +118,8 @@ static const value_string role_vals[] = {
 static value_string phase_vals[PHASE_COUNT + 1];
 static value_string state_vals[LC_STATE_COUNT + 1];
 static value_string initiator_vals[LC_INITIATOR_BOTH + 1]; /* 1..3, no "none" */
+static value_string rst_check_vals[LC_RST_CHECK_OUT_OF_WINDOW + 2];
+static value_string vantage_vals[LC_VANTAGE_BETWEEN + 2];
 
 static void
 fill_value_strings(void)
@@ -120,6 +130,10 @@ fill_value_strings(void)
         state_vals[i] = (value_string){ i, lc_state_name(i) };
     for (unsigned i = LC_INITIATOR_CLIENT; i <= LC_INITIATOR_BOTH; i++)
         initiator_vals[i - 1] = (value_string){ i, lc_initiator_name(i) };
+    for (unsigned i = 0; i <= LC_RST_CHECK_OUT_OF_WINDOW; i++)
+        rst_check_vals[i] = (value_string){ i, lc_rst_check_name(i) };
+    for (unsigned i = 0; i <= LC_VANTAGE_BETWEEN; i++)
+        vantage_vals[i] = (value_string){ i, lc_vantage_name(i) };
 }
 
 /* ------------------------------------------------------------------------ */
@@ -131,7 +145,11 @@ input_from_tap(synfin_input *in, const tcp_info_t *th)
     in->seg.seq = th->th_rawseq;
     in->seg.ack = th->th_rawack;
     in->seg.flags = (guint16)(th->th_flags & 0x0FFF);
-    in->seg.win = th->th_win;
+    in->seg.win = th->th_win; /* scaled by Wireshark (not on a SYN, not without the length) */
+    in->have_tap_win = TRUE;
+    in->tap_seglen = th->th_have_seglen;
+    in->src = th->ip_src;
+    in->dst = th->ip_dst;
     in->seg.sport = th->th_sport;
     in->seg.dport = th->th_dport;
     in->seg.len_known = th->th_have_seglen ? true : false;
@@ -156,7 +174,7 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
     proto_item *ti = NULL;
     char label[64];
     lc_view view;
-    synfin_segment seg = { r, NULL, in, NULL };
+    synfin_segment seg = { r, NULL, in, NULL, 0, NULL, sc != NULL ? &sc->conn : NULL };
 
     /* Build only what somebody looks at: the tree when it is visible or a
      * synfin field is referenced (filter, -e, column), expert info when
@@ -184,6 +202,18 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
                 (tree != NULL && proto_field_is_referenced(tree, hf_synfin_label)))) {
         lc_result_label(r, label, sizeof(label));
         seg.label = label;
+    }
+    if (fed) {
+        /* The whole anomaly set: stored, derived (8.3) and, on the SYN that
+         * reused a 4-tuple, the reuse reading (8.2). */
+        seg.anomalies = lc_result_anomalies(r);
+        if (sc != NULL && r->is_syn) {
+            const synfin_reuse *ru = synfin_reuse_of(in->stream);
+            if (ru != NULL && ru->frame == pinfo->num) {
+                seg.reuse = &ru->reuse;
+                seg.anomalies |= ru->reuse.anomalies;
+            }
+        }
     }
     /* One trip into the engine: the view, as known at this frame. */
     if (sc != NULL && (tree != NULL || want_tap)) {
@@ -412,6 +442,30 @@ proto_register_synfin(void)
             "present only on marked segments", HFILL } },
         { &hf_synfin_injected_run, { "Injector run id", "synfin.injected.run", FT_UINT32, BASE_HEX, NULL, 0x0,
             "Run id from the injector's marker", HFILL } },
+        /* spec section 8 */
+        { &hf_synfin_reuse_prev_stream, { "4-tuple used before by stream", "synfin.reuse.prev_stream",
+            FT_UINT32, BASE_DEC, NULL, 0x0,
+            "tcp.stream of the latest earlier connection on this 4-tuple (on the new connection's first SYN)",
+            HFILL } },
+        { &hf_synfin_reuse_gap, { "Time since that connection", "synfin.reuse.gap", FT_RELATIVE_TIME, BASE_NONE,
+            NULL, 0x0, "From the earlier connection's last segment to this SYN", HFILL } },
+        { &hf_synfin_reuse_isn_higher, { "ISN above the earlier connection's", "synfin.reuse.isn_higher",
+            FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "The new ISN is after the highest sequence number the same side used in the earlier connection "
+            "(what an endpoint in TIME-WAIT accepts, RFC 9293 3.6.1, RFC 6191)", HFILL } },
+        { &hf_synfin_rst_check, { "RST acceptability", "synfin.rst.check", FT_UINT8, BASE_DEC,
+            VALS(rst_check_vals), 0x0,
+            "Is this RST acceptable to its receiver (RFC 5961 3, RFC 9293 3.10.7): 1 exact, 2 in window "
+            "(challenge ACK), 3 out of window (ignored), 0 unknown", HFILL } },
+        { &hf_synfin_teardown_halfclose, { "Half-close time", "synfin.teardown.halfclose", FT_RELATIVE_TIME,
+            BASE_NONE, NULL, 0x0,
+            "On the second closer's FIN: time since the first FIN (how long it stayed in CLOSE_WAIT as seen)",
+            HFILL } },
+        { &hf_synfin_teardown_time, { "Teardown time", "synfin.teardown.time", FT_RELATIVE_TIME, BASE_NONE,
+            NULL, 0x0, "On teardown step 4: time since the first FIN", HFILL } },
+        { &hf_synfin_vantage, { "Capture point", "synfin.vantage", FT_UINT8, BASE_DEC, VALS(vantage_vals), 0x0,
+            "Where the capture was taken, from the handshake's timing: 1 near the client, 2 near the server, "
+            "3 in between, 0 unknown", HFILL } },
 
     };
     static gint *ett[] = { &ett_synfin };
@@ -425,6 +479,10 @@ proto_register_synfin(void)
     module_t *m = prefs_register_protocol(proto_synfin, NULL);
     prefs_register_bool_preference(m, "info_column", "Show the label in the Info column",
         "Append \" [synfin: LABEL]\" to the Info column of every TCP segment", &pref_info_column);
+    prefs_register_uint_preference(m, "time_wait", "TIME-WAIT length (seconds)",
+        "A 4-tuple used again less than this many seconds after an endpoint of its earlier connection "
+        "entered TIME_WAIT gets the expert item synfin.reuse_time_wait (default 60, Linux's TIME-WAIT "
+        "length)", 10, &pref_time_wait);
 
     synfin_tap = register_tap("synfin");
     synfin_flowgraph_register();

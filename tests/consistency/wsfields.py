@@ -16,7 +16,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
 
-# The per-segment fields of the contract (shared/spec/SYNFIN.md section 4).
+# The per-segment fields of the contract (shared/spec/SYNFIN.md sections 4 and 8).
 CONTRACT_FIELDS = """
 synfin.stream synfin.role synfin.role_guessed synfin.phase synfin.step
 synfin.step.total synfin.step.merged synfin.label synfin.state.client
@@ -26,6 +26,8 @@ synfin.isn.client synfin.isn.server synfin.syn_frame synfin.synack_frame
 synfin.fin_frame synfin.handshake.rtt synfin.handshake.time
 synfin.teardown.initiator synfin.injected synfin.injected.run
 synfin.conn.state synfin.conn.history
+synfin.reuse.prev_stream synfin.reuse.gap synfin.reuse.isn_higher synfin.rst.check
+synfin.teardown.halfclose synfin.teardown.time synfin.vantage
 """.split()
 
 # Field separator and occurrence aggregator for -T fields; neither occurs in

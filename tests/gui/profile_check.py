@@ -14,8 +14,12 @@
    field) and every frame gets the rule its hand-written annotations
    (captures/NAME.expected.tsv) call for, first match wins:
      injected (synfin.injected 1)       -> "synfin injected (synfin-inject marker)"
+     RST (in window, not exact) / RST (out of window) (spec 8.3: rst.check 2 or 3)
+                                        -> "synfin reset not accepted (in window or out of window)"
      phase 4                            -> "synfin reset"
-     a retransmitted step ("... (retransmission)"), and the two anomalies
+     a retransmitted step ("... (retransmission)"), an old-connection ACK
+     ("ACK (old connection)", spec 8.1; also the warning synfin.reuse_time_wait with
+     synfin.reuse.isn_higher 0, which no reference capture has yet), and the two anomalies
      listed in ANOMALIES below          -> "synfin anomaly"
      phase 1 / phase 3 with step != 0   -> "synfin handshake step" / "synfin teardown step"
      anything else                      -> not a synfin rule (a stock rule)
@@ -35,6 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from expected import read_expected  # noqa: E402
 
 RULE = {"injected": "synfin injected (synfin-inject marker)", "reset": "synfin reset",
+        "not_accepted": "synfin reset not accepted (in window or out of window)",
         "anomaly": "synfin anomaly", "handshake": "synfin handshake step",
         "teardown": "synfin teardown step"}
 # Anomalies that the label does not show (captures/README.md, derivations):
@@ -167,9 +172,12 @@ def run(so, script, install_dir, repo, work):
                     phase, step = "2", "0"
             if row.get("synfin.injected") == "1":
                 want = "injected"
+            elif label in ("RST (in window, not exact)", "RST (out of window)"):
+                want = "not_accepted"
             elif phase == "4":
                 want = "reset"
-            elif label.endswith("(retransmission)") or (name, int(n)) in ANOMALIES:
+            elif label.endswith("(retransmission)") or label == "ACK (old connection)" or \
+                    (name, int(n)) in ANOMALIES:
                 want = "anomaly"
             elif phase == "1" and step not in ("", "0"):
                 want = "handshake"

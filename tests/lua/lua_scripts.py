@@ -16,6 +16,9 @@ usage: lua_scripts.py MODE REPO_DIR [ARGS...]
                             global one via WIRESHARK_PLUGIN_DIR): plain runs unchanged,
                             -X of the same script prints exactly once
   injected  REPO            "*" exactly on the frames injected-marker.expected.tsv marks
+  section8  REPO            a generated capture with spec section 8 shapes: the report's
+                            vantage, a/b split, half-close and time-in-state columns, the
+                            ladder's new labels and the stats tree, all worked out by hand
   install   REPO BUILD DIR  cmake --install BUILD with DESTDIR: both scripts land in
                             DIR (SYNFIN_LUA_INSTALL_DIR), a folder Wireshark scans
 Exit status 77 = skipped.
@@ -316,13 +319,145 @@ def mode_install(repo, build, lua_dir):
         shutil.rmtree(dest, ignore_errors=True)
 
 
+# ---------------------------------------------------------------------------
+# Spec section 8 in the report, the ladder and the stats tree.
+
+def section8_capture(path):
+    """Two connections (times in seconds from 0; raw ISNs client 1000, server 5000):
+    stream 0  192.0.2.1:40100 -> 192.0.2.2:80
+      0.000000 SYN | 0.010000 SYN-ACK | 0.010500 ACK 3/3   a = 10 ms, b = 0.5 ms: 4b <= a,
+      near the client | 0.020000 5 bytes | 0.020100 server ACK (window 64240, no scaling)
+      | 0.030000 client RST seq 1106 = RCV.NXT 1006 + 100 < 1006 + 64240: in window, not
+      exact, both stay ESTABLISHED | 0.030050 the server's challenge ACK | 1.000000 client
+      FIN 1/4 (server CLOSE_WAIT) | 1.000100 server ACK 2/4 (client FIN_WAIT_2); no more:
+      left open.
+    stream 1  192.0.2.1:40101 -> 192.0.2.2:80
+      2.000000 SYN | 2.000100 SYN-ACK | 2.010100 ACK 3/3   a = 0.1 ms, b = 10 ms: 4a <= b,
+      near the server | 2.100000 client FIN 1/4 | 2.100100 ACK 2/4 | 2.600000 server FIN
+      3/4: halfclose 0.5 s | 2.600100 ACK 4/4: teardown.time 0.5001 s; client TIME_WAIT.
+    The capture ends at 2.600100."""
+    import struct as st
+    eth = bytes.fromhex("020000000001020000000002" "0800")
+    C, S = bytes((192, 0, 2, 1)), bytes((192, 0, 2, 2))
+    FIN, SYN, RST, PSH, ACK = 1, 2, 4, 8, 16
+    base = 1_700_000_000_000_000
+    recs = []
+
+    def seg(t, from_client, cport, flags, seq, ack, payload=b""):
+        src, dst = (C, S) if from_client else (S, C)
+        sp, dp = (cport, 80) if from_client else (80, cport)
+        tcp = st.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 64240, 0, 0)
+        ip = st.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + len(payload), 1, 0x4000, 64, 6, 0, src, dst)
+        s_ = sum(st.unpack("!10H", ip))
+        s_ = (s_ & 0xFFFF) + (s_ >> 16)
+        ip = ip[:10] + st.pack("!H", ~((s_ & 0xFFFF) + (s_ >> 16)) & 0xFFFF) + ip[12:]
+        fr = eth + ip + tcp + payload
+        us = base + round(t * 1e6)
+        recs.append(st.pack("<IIII", us // 1_000_000, us % 1_000_000, len(fr), len(fr)) + fr)
+
+    seg(0.0, True, 40100, SYN, 1000, 0)
+    seg(0.010, False, 40100, SYN | ACK, 5000, 1001)
+    seg(0.0105, True, 40100, ACK, 1001, 5001)
+    seg(0.020, True, 40100, PSH | ACK, 1001, 5001, b"hello")
+    seg(0.0201, False, 40100, ACK, 5001, 1006)
+    seg(0.030, True, 40100, RST, 1106, 0)
+    seg(0.03005, False, 40100, ACK, 5001, 1006)
+    seg(1.0, True, 40100, FIN | ACK, 1006, 5001)
+    seg(1.0001, False, 40100, ACK, 5001, 1007)
+    seg(2.0, True, 40101, SYN, 1000, 0)
+    seg(2.0001, False, 40101, SYN | ACK, 5000, 1001)
+    seg(2.0101, True, 40101, ACK, 1001, 5001)
+    seg(2.1, True, 40101, FIN | ACK, 1001, 5001)
+    seg(2.1001, False, 40101, ACK, 5001, 1002)
+    seg(2.6, False, 40101, FIN | ACK, 5001, 1002)
+    seg(2.6001, True, 40101, ACK, 1002, 5002)
+    with open(path, "wb") as f:
+        f.write(st.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1) + b"".join(recs))
+    os.chmod(path, 0o644)
+
+
+def mode_section8(repo):
+    cap = os.path.join(os.environ["WS_TMP"], "section8.pcap")
+    section8_capture(cap)
+    # The report (hand-derived from the capture's docstring).
+    script = stage(repo, "lua/synfin_report.lua")
+    out = ok_run(["tshark", "-q", "-n", "-r", cap, "-X", "lua_script:" + script]).splitlines()
+    head = out[0].split("\t")
+    rows = {int(r["stream"]): r for r in (dict(zip(head, l.split("\t"))) for l in out[1:])}
+    want = {
+        0: {"vantage": "near the client", "hs_a_server_side": "0.010000", "hs_b_client_side": "0.000500",
+            "halfclose": "-", "client_state": "FIN_WAIT_2", "server_state": "CLOSE_WAIT",
+            "client_state_for": "1.600000", "server_state_for": "1.600100"},
+        1: {"vantage": "near the server", "hs_a_server_side": "0.000100", "hs_b_client_side": "0.010000",
+            "halfclose": "0.500000", "client_state": "TIME_WAIT", "server_state": "CLOSED",
+            "client_state_for": "-", "server_state_for": "-"},
+    }
+    for sid, cols in want.items():
+        for k, v in cols.items():
+            got = rows.get(sid, {}).get(k)
+            if got != v:
+                fail(f"section8 report stream {sid} {k}: {got!r}, want {v!r}")
+    jsn = ok_run(["tshark", "-q", "-n", "-r", cap, "-X", "lua_script:" + script,
+                  "-X", "lua_script1:json"]).splitlines()
+    import json
+    j0 = json.loads(jsn[0])
+    if j0.get("server_state_for") != 1.6001 or j0.get("vantage") != "near the client" or \
+            j0.get("halfclose", 0) is not None:
+        fail(f"section8 report JSON stream 0: {j0}")
+    # The ladder: the RST's label and both ends still ESTABLISHED after it.
+    lscript = stage(repo, "lua/synfin_ladder.lua")
+    r = ladder(lscript, cap, "0")
+    lad, _ = parse_ladders(r.stdout)
+    rst = [x for x in lad.get(0, []) if x[0] == 6]
+    if not rst or "RST (in window, not exact) [R] seq=106 len=0" not in rst[0][3] \
+            or rst[0][2] != "ESTABLISHED" or rst[0][4] != "ESTABLISHED" or not rst[0][3].endswith(">"):
+        fail(f"section8 ladder frame 6: {rst}")
+    # The stats tree.
+    tree = ok_run(["tshark", "-q", "-n", "-r", cap, "-z", "synfin,tree"])
+    counts, sec, sub = {}, None, None
+    for line in tree.splitlines():
+        parts = re.split(r"\s{2,}", line.strip())
+        if len(parts) < 2 or not parts[1].isdigit():
+            continue
+        depth = len(line) - len(line.lstrip(" "))
+        if depth == 0:
+            sec = parts[0]
+        elif depth == 1:
+            sub = parts[0]
+            counts[(sec, sub)] = int(parts[1])
+        else:
+            counts[(sec, sub, parts[0])] = (int(parts[1]), parts[2] if len(parts) > 2 else None)
+    want_tree = {
+        ("RSTs by acceptability (spec 8.3)", "in window"): 1,
+        ("Capture point (spec 8.5)", "near the client"): 1,
+        ("Capture point (spec 8.5)", "near the server"): 1,
+        ("Left open at the end (spec 8.4)", "client FIN_WAIT_2"): 1,
+        ("Left open at the end (spec 8.4)", "server CLOSE_WAIT"): 1,
+        ("Left open at the end (spec 8.4)", "client ESTABLISHED"): 0,
+    }
+    for k, v in want_tree.items():
+        if counts.get(k) != v:
+            fail(f"section8 stats {k}: {counts.get(k)}, want {v}")
+    # longest: 2.6001 - 1.0001 = 1.6 s (client), 2.6001 - 1.0 = 1.6001 s (server): 1600 ms
+    for end in ("client FIN_WAIT_2", "server CLOSE_WAIT"):
+        got = counts.get(("Left open at the end (spec 8.4)", end, "longest in this state (ms)"))
+        if not got or got[0] != 1600:
+            fail(f"section8 stats longest {end}: {got}, want 1600")
+    # a and b averages (us): near the client a = 10000, near the server b = 10000
+    a = counts.get(("Capture point (spec 8.5)", "near the client", "a: SYN->SYN-ACK, server side (us)"))
+    b = counts.get(("Capture point (spec 8.5)", "near the server", "b: SYN-ACK->ACK, client side (us)"))
+    if not a or a != (1, "10000.00") or not b or b != (1, "10000.00"):
+        fail(f"section8 stats split: near the client a {a}, near the server b {b}")
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
         return 2
     mode, repo = sys.argv[1], sys.argv[2]
     status = {"expected": mode_expected, "select": mode_select, "args": mode_args,
-              "autoload": mode_autoload, "injected": mode_injected}.get(mode)
+              "autoload": mode_autoload, "injected": mode_injected,
+              "section8": mode_section8}.get(mode)
     if mode == "install":
         rc = mode_install(repo, sys.argv[3], sys.argv[4])
     elif status is None:
