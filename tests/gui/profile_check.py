@@ -19,7 +19,7 @@
      phase 4                            -> "synfin reset"
      a retransmitted step ("... (retransmission)"), an old-connection ACK
      ("ACK (old connection)", spec 8.1; also the warning synfin.reuse_time_wait with
-     synfin.reuse.isn_higher 0, which no reference capture has yet), and the two anomalies
+     synfin.reuse.isn_higher 0: tw-old-ack frame 12), and the two anomalies
      listed in ANOMALIES below          -> "synfin anomaly"
      phase 1 / phase 3 with step != 0   -> "synfin handshake step" / "synfin teardown step"
      anything else                      -> not a synfin rule (a stock rule)
@@ -177,6 +177,8 @@ def run(so, script, install_dir, repo, work):
             elif phase == "4":
                 want = "reset"
             elif label.endswith("(retransmission)") or label == "ACK (old connection)" or \
+                    (row.get("synfin.reuse_time_wait") == "1" and
+                     row.get("synfin.reuse.isn_higher") == "0") or \
                     (name, int(n)) in ANOMALIES:
                 want = "anomaly"
             elif phase == "1" and step not in ("", "0"):
