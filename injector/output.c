@@ -125,7 +125,7 @@ static void print_json(output *o, const out_conn *c, bool sent, const pkt_tcp *p
     json_str(f, label);
     fprintf(f, ",\"state.client\":%u,\"state.client.name\":\"%s\",\"state.server\":%u,\"state.server.name\":\"%s\"",
             r->state_client, lc_state_name(r->state_client), r->state_server, lc_state_name(r->state_server));
-    fprintf(f, ",\"seq.rel\":%u", v->seq_rel);
+    json_opt_uint(f, "seq.rel", v->has_seq_rel, v->seq_rel);
     json_opt_uint(f, "ack.rel", v->has_ack_rel, v->ack_rel);
     if (r->has_seq_delta)
         fprintf(f, ",\"seq.delta\":%d", r->seq_delta);
@@ -223,14 +223,18 @@ void output_segment(output *o, out_conn *c, bool sent, const uint8_t *ip, size_t
     if (o->json) {
         print_json(o, c, sent, p, &s, r, &v, label, time_ns);
     } else {
-        char fl[12], ackbuf[16];
+        char fl[12], seqbuf[16], ackbuf[16];
+        if (v.has_seq_rel) /* not on an old-connection ACK (spec 8.1) */
+            snprintf(seqbuf, sizeof seqbuf, "%u", v.seq_rel);
+        else
+            snprintf(seqbuf, sizeof seqbuf, "-");
         if (v.has_ack_rel)
             snprintf(ackbuf, sizeof ackbuf, "%u", v.ack_rel);
         else
             snprintf(ackbuf, sizeof ackbuf, "-");
-        fprintf(o->out, "%11.6f %-3s %-5s %10u %10s %6u %6u  %-24s %-12s %s\n",
+        fprintf(o->out, "%11.6f %-3s %-5s %10s %10s %6u %6u  %-24s %-12s %s\n",
                 (double)(time_ns - c->t0_ns) / 1e9, sent ? "-->" : "<--", pkt_flags_str(p->flags, fl),
-                v.seq_rel, ackbuf, p->len, p->win, label,
+                seqbuf, ackbuf, p->len, p->win, label,
                 lc_state_name(r->state_client), lc_state_name(r->state_server));
     }
     fflush(o->out);

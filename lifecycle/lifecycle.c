@@ -621,8 +621,12 @@ void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r)
             r->anomalies |= LC_ANOM_BAD_FLAGS;
     }
 
-    /* Relative-number bases (as Wireshark sets them; never changed later). */
-    if (!(e->flags & END_BASE)) {
+    /* Relative-number bases (as Wireshark sets them; never changed later).
+     * An old-connection ACK (spec 8.1) carries another connection's numbers:
+     * it sets no base (the server's is its ISN, from the SYN-ACK to come) and
+     * lc_view_of shows no seq.rel for it. */
+    const bool old_ack = is_old_connection_ack(c, s, si);
+    if (!(e->flags & END_BASE) && !old_ack) {
         e->base = (f & LC_SYN) ? s->seq : s->seq - 1;
         e->flags |= END_BASE;
     }
@@ -653,7 +657,7 @@ void lc_conn_observe(lc_conn *c, const lc_segment *s, lc_result *r)
     bool had_sent = (e->flags & END_SENT) != 0;
 
     bool other_conn = false; /* spec 8.1: numbers of an older connection */
-    if (is_old_connection_ack(c, s, si)) {
+    if (old_ack) {
         /* The SYN was not accepted: as if it had not been delivered. */
         r->phase = LC_PHASE_HANDSHAKE;
         r->anomalies |= LC_ANOM_OLD_CONNECTION;

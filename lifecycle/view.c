@@ -34,7 +34,8 @@ void lc_view_of(const lc_conn *c, const lc_zeek *z, const lc_segment *s, const l
     const lc_end *peer = &c->end[si ^ 1];
 
     memset(v, 0, sizeof *v);
-    v->seq_rel = s->seq - c->end[si].base;
+    v->has_seq_rel = !(r->anomalies & LC_ANOM_OLD_CONNECTION);
+    v->seq_rel = v->has_seq_rel ? s->seq - c->end[si].base : 0;
     if ((s->flags & LC_ACK) && (peer->flags & END_BASE)) {
         v->ack_rel = s->ack - peer->base;
         v->has_ack_rel = true;

@@ -27,7 +27,8 @@ typedef enum lc_initiator {
 } lc_initiator;
 
 typedef struct lc_view {
-    uint32_t seq_rel;            /* relative sequence number */
+    uint32_t seq_rel;            /* relative sequence number; valid if has_seq_rel (not on an
+                                  * old-connection ACK, spec 8.1: another connection's numbers) */
     uint32_t ack_rel;            /* valid if has_ack_rel */
     uint32_t isn_client;         /* raw ISNs; valid if has_isn_client / has_isn_server */
     uint32_t isn_server;
@@ -45,7 +46,7 @@ typedef struct lc_view {
     unsigned rst_check;          /* synfin.rst.check (LC_RST_CHECK_*); valid if has_rst_check */
     unsigned vantage;            /* synfin.vantage (LC_VANTAGE_*); valid if has_vantage */
     bool     has_halfclose, has_teardown_time, has_rst_check, has_vantage;
-    bool     has_ack_rel, has_isn_client, has_isn_server, has_syn_time;
+    bool     has_seq_rel, has_ack_rel, has_isn_client, has_isn_server, has_syn_time;
     bool     has_handshake_rtt, has_handshake_time, has_conn_state;
     char     history[LC_ZEEK_HIST_MAX + 1]; /* Zeek history as of the segment; "" without z */
 } lc_view;

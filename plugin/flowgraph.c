@@ -23,7 +23,7 @@ flow_packet(void *ptr, packet_info *pinfo, epan_dissect_t *edt _U_, const void *
     const synfin_tap_rec *tr = (const synfin_tap_rec *)data;
     const lc_result *r = tr->result;
     char label[64];
-    char ack[32] = "";
+    char seq[32], ack[32] = "";
     char mark[40] = "";
 
     seq_analysis_item_t *sai = sequence_analysis_create_sai_with_addresses(pinfo, sainfo);
@@ -39,6 +39,10 @@ flow_packet(void *ptr, packet_info *pinfo, epan_dissect_t *edt _U_, const void *
     else
         sai->frame_label = g_strdup(label);
 
+    if (tr->has_seq_rel)
+        g_snprintf(seq, sizeof(seq), "seq=%u", tr->seq_rel);
+    else /* an old-connection ACK: another connection's numbers */
+        g_strlcpy(seq, "seq=-", sizeof(seq));
     if (tr->has_ack_rel)
         g_snprintf(ack, sizeof(ack), " ack=%u", tr->ack_rel);
     const guint8 *hdr = tr->hdr;
@@ -46,9 +50,9 @@ flow_packet(void *ptr, packet_info *pinfo, epan_dissect_t *edt _U_, const void *
     guint32 run = 0;
     if (synfin_marker_of(pinfo, tr->hlen, tr->sport, tr->dport, tr->occurrence, &hdr, &avail, &run))
         g_snprintf(mark, sizeof(mark), " injected run=0x%08x", run);
-    sai->comment = g_strdup_printf("client %s, server %s; seq=%u%s%s",
+    sai->comment = g_strdup_printf("client %s, server %s; %s%s%s",
                                    lc_state_name(r->state_client), lc_state_name(r->state_server),
-                                   tr->seq_rel, ack, mark);
+                                   seq, ack, mark);
     sai->line_style = 1;
     sai->conv_num = (guint16)tr->stream;
     sai->display = TRUE;

@@ -38,6 +38,7 @@ synfin_render_tap(packet_info *pinfo, const synfin_segment *seg)
     tr->hdr_avail = in->hdr_avail;
     if (seg->view != NULL && in->have_seg) {
         tr->seq_rel = seg->view->seq_rel;
+        tr->has_seq_rel = seg->view->has_seq_rel ? TRUE : FALSE;
         tr->ack_rel = seg->view->ack_rel;
         tr->has_ack_rel = seg->view->has_ack_rel ? TRUE : FALSE;
     }

@@ -155,7 +155,8 @@ synfin_render_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean
     add_uint(t, hf_synfin_state_client, tvb, r->state_client);
     add_uint(t, hf_synfin_state_server, tvb, r->state_server);
     if (v != NULL && in->have_seg) {
-        add_uint(t, hf_synfin_seq_rel, tvb, v->seq_rel);
+        if (v->has_seq_rel)
+            add_uint(t, hf_synfin_seq_rel, tvb, v->seq_rel);
         if (v->has_ack_rel)
             add_uint(t, hf_synfin_ack_rel, tvb, v->ack_rel);
     }

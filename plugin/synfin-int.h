@@ -70,7 +70,7 @@ typedef struct synfin_tap_rec {
     gboolean has_rst_check, has_vantage;
     /* For the Flow Graph. */
     guint32 seq_rel, ack_rel;
-    gboolean has_ack_rel;
+    gboolean has_seq_rel, has_ack_rel;
     guint16 sport, dport;
     guint32 len;
     gboolean len_known;

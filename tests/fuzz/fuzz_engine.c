@@ -145,7 +145,7 @@ static const char *diff_at(const at_frame *a, const at_frame *b)
         a->handshake_time_ns != b->handshake_time_ns)
         return "handshake.time";
     if (a->initiator != b->initiator) return "teardown.initiator";
-    if (a->seq_rel != b->seq_rel) return "seq.rel";
+    if (a->has_seq_rel != b->has_seq_rel || a->seq_rel != b->seq_rel) return "seq.rel";
     if (a->has_ack_rel != b->has_ack_rel || a->ack_rel != b->ack_rel) return "ack.rel";
     if (a->has_vantage != b->has_vantage || a->vantage != b->vantage) return "vantage";
     if (a->has_halfclose != b->has_halfclose || a->halfclose_ns != b->halfclose_ns)

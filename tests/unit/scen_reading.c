@@ -40,7 +40,11 @@
  *    server's next (y+1): ack.ok.  The vantage is shown from frame 6 and is
  *    unknown: the SYN was sent twice (first transmissions only, Karn).
  *  The old ACK's numbers belong to another connection: they do not count as
- *  the server's sequence space (no seq.delta on the SYN-ACK). */
+ *  the server's sequence space (no seq.delta on the SYN-ACK), and the
+ *  server's relative base is its ISN y, set by the SYN-ACK (seq.rel 0 there,
+ *  as Wireshark shows it), not the old ACK's seq; the old ACK itself shows
+ *  no seq.rel (another connection's number) but its ack relative to x; the
+ *  RST's seq is OA relative to x. */
 #define OS 900000u
 #define OA 777777u
 static const trow old_connection[] = {
@@ -48,17 +52,20 @@ static const trow old_connection[] = {
                                       VAN(NONE) } },
     { SWN(ACK, OS, OA, 0, WS, MS(2)),
       { E(S2C, P_HS, 0, 0, SS, LI), ANOM(LC_ANOM_OLD_CONNECTION), AOK(NO),
-        NOANOM(LC_ANOM_BAD_ACK), LABEL("ACK (old connection)"), VAN(NONE) } },
+        NOANOM(LC_ANOM_BAD_ACK), LABEL("ACK (old connection)"), VAN(NONE), RSEQ(NONE),
+        RACK((uint32_t)(OA - X)) } },
     { CWN(RST, OA, 0, 0, WC, MS(3)),
-      { E(C2S, P_HS, 0, 0, SS, LI), CLEARS, RCHK(0), CLEAN, LABEL("RST (clears old connection)") } },
+      { E(C2S, P_HS, 0, 0, SS, LI), CLEARS, RCHK(0), CLEAN, LABEL("RST (clears old connection)"),
+        RSEQ((uint32_t)(OA - X)) } },
     { CWN(SYN, X, 0, 0, WC, MS(1001)),
       { E(C2S, P_HS, 1, 3, SS, SR), RETRANS, ANOM(LC_ANOM_SYN_RETRANS),
         LABEL("SYN 1/3 (retransmission)") } },
     { SWN(SYN | ACK, Y, X + 1, 0, WS, MS(1050)),
       { E(S2C, P_HS, 2, 3, ES, SR), SD(NONE), AOK(YES), ISNS(Y), LINKS(1, 0), CLEAN,
-        LABEL("SYN-ACK 2/3"), VAN(NONE) } },
+        LABEL("SYN-ACK 2/3"), VAN(NONE), RSEQ(0), RACK(1) } },
     { CWN(ACK, X + 1, Y + 1, 0, WC, MS(1051)),
-      { E(C2S, P_HS, 3, 3, ES, ES), AOK(YES), CLEAN, LABEL("ACK 3/3"), VAN(LC_VANTAGE_UNKNOWN) } },
+      { E(C2S, P_HS, 3, 3, ES, ES), AOK(YES), CLEAN, LABEL("ACK 3/3"), VAN(LC_VANTAGE_UNKNOWN),
+        RSEQ(1), RACK(1) } },
     { CWN(PSH | ACK, X + 1, Y + 1, 10, WC, MS(1052)),
       { E(C2S, P_DATA, 0, 0, ES, ES), CLEAN, LABEL("DATA"), VAN(LC_VANTAGE_UNKNOWN) } },
 };

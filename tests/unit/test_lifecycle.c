@@ -193,9 +193,14 @@ static void check_at(const scenario *sc, size_t i, const char *when, const lc_vi
 static void check_rel(const scenario *sc, size_t i, const char *when, const lc_view *v,
                       const texp *e)
 {
-    if (e->chk_rseq)
-        CHECK(v->seq_rel == (uint32_t)e->rseq, "rel seq expected %" PRIu32 ", got %" PRIu32,
-              (uint32_t)e->rseq, v->seq_rel);
+    if (e->chk_rseq) {
+        if (e->rseq == NONE)
+            CHECK(!v->has_seq_rel, "rel seq expected none, got %" PRIu32, v->seq_rel);
+        else
+            CHECK(v->has_seq_rel && v->seq_rel == (uint32_t)e->rseq,
+                  "rel seq expected %" PRIu32 ", got %s%" PRIu32, (uint32_t)e->rseq,
+                  v->has_seq_rel ? "" : "none/", v->seq_rel);
+    }
     if (e->chk_rack) {
         if (e->rack == NONE)
             CHECK(!v->has_ack_rel, "rel ack expected none, got %" PRIu32, v->ack_rel);
