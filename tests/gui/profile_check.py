@@ -36,7 +36,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from expected import read_expected  # noqa: E402
+from expected import read_expected, ws_release  # noqa: E402
 
 RULE = {"injected": "synfin injected (synfin-inject marker)", "reset": "synfin reset",
         "not_accepted": "synfin reset not accepted (in window or out of window)",
@@ -63,18 +63,6 @@ def main():
         return run(so, script, install_dir, repo, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def ws_release():
-    """X.Y of the tshark on PATH: its personal plugin folder (as tests/lib/wsenv.sh)."""
-    xy = os.environ.get("SYNFIN_WS_XY")
-    if xy:
-        return xy
-    first = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-    m = re.match(r"TShark \(Wireshark\) (\d+\.\d+)\.", first)
-    if not m:
-        raise SystemExit("profile_check: cannot tell the Wireshark release from: " + first)
-    return m.group(1)
 
 
 def run(so, script, install_dir, repo, work):
