@@ -6,7 +6,6 @@
 
 _Static_assert(sizeof(lc_result_packed) == 16, "lc_result_packed is stored per frame: 16 bytes");
 _Static_assert(sizeof(lc_conn_packed) == 188, "lc_conn_packed: 188 bytes");
-_Static_assert(sizeof(lc_conn) == 248, "lc_conn changed: update the field tables below");
 _Static_assert(offsetof(lc_result, anomalies) == 16 && sizeof(lc_result) == 24,
                "lc_result: the flag bytes are its last 8");
 
@@ -73,113 +72,96 @@ no:
 
 /* ---- lc_conn --------------------------------------------------------------- */
 
-#define END0(f) offsetof(lc_conn, end[0].f)
-#define END1(f) offsetof(lc_conn, end[1].f)
-#define CONN(f) offsetof(lc_conn, f)
+/* The fields of lc_conn by kind, in packed order (lc_conn_packed_bases
+ * knows that the two bases are u32[0] and u32[9]).  Written out as direct
+ * member accesses, so that packing costs a few dozen moves per segment. */
+#define U32_FIELDS(X) \
+    X(end[0].base) X(end[0].next) X(end[0].last_seq) X(end[0].last_ack) X(end[0].isn) \
+    X(end[0].fin_seq) X(end[0].ring_end[0]) X(end[0].ring_end[1]) X(end[0].ack_step_sig) \
+    X(end[1].base) X(end[1].next) X(end[1].last_seq) X(end[1].last_ack) X(end[1].isn) \
+    X(end[1].fin_seq) X(end[1].ring_end[0]) X(end[1].ring_end[1]) X(end[1].ack_step_sig) \
+    X(win[0]) X(win[1]) X(old_ack) X(isn_first[0]) X(isn_first[1])
+#define FRAME_FIELDS(X) \
+    X(end[0].isn_frame) X(end[0].fin_frame) X(end[0].ring_frame[0]) X(end[0].ring_frame[1]) \
+    X(end[1].isn_frame) X(end[1].fin_frame) X(end[1].ring_frame[0]) X(end[1].ring_frame[1]) \
+    X(synack_frame) X(sim_close_frame) X(hs_done_frame) X(fin1_frame) X(restart_frame) \
+    X(since_frame[0]) X(since_frame[1]) X(last_frame)
+#define TIME_FIELDS(X) \
+    X(syn_time_ns) X(synack_time_ns) X(hs_done_time_ns) X(fin1_time_ns) X(since_ns[0]) \
+    X(since_ns[1]) X(last_time_ns)
+#define U8_FIELDS(X) \
+    X(end[0].ack_step_code) X(end[0].syn_code) X(end[0].synack_code) X(end[0].fin_code) \
+    X(end[0].state) X(end[0].flags) \
+    X(end[1].ack_step_code) X(end[1].syn_code) X(end[1].synack_code) X(end[1].fin_code) \
+    X(end[1].state) X(end[1].flags) \
+    X(client_from) X(conn_flags) X(hs_kind) X(td_kind) X(td_first) X(td_step) X(td_acks) \
+    X(x_flags) X(vantage)
 
-/* (lc_conn_packed_bases knows where the two bases are: 0 and 9.) */
-static const unsigned short u32_fields[LC_CONN_PACKED_U32] = {
-    END0(base), END0(next), END0(last_seq), END0(last_ack), END0(isn), END0(fin_seq),
-    END0(ring_end[0]), END0(ring_end[1]), END0(ack_step_sig),
-    END1(base), END1(next), END1(last_seq), END1(last_ack), END1(isn), END1(fin_seq),
-    END1(ring_end[0]), END1(ring_end[1]), END1(ack_step_sig),
-    CONN(win[0]), CONN(win[1]), CONN(old_ack), CONN(isn_first[0]), CONN(isn_first[1]),
-};
-
-static const unsigned short frame_fields[LC_CONN_PACKED_FRAME] = {
-    END0(isn_frame), END0(fin_frame), END0(ring_frame[0]), END0(ring_frame[1]),
-    END1(isn_frame), END1(fin_frame), END1(ring_frame[0]), END1(ring_frame[1]),
-    CONN(synack_frame), CONN(sim_close_frame), CONN(hs_done_frame), CONN(fin1_frame),
-    CONN(restart_frame), CONN(since_frame[0]), CONN(since_frame[1]), CONN(last_frame),
-};
-
-static const unsigned short time_fields[LC_CONN_PACKED_TIME] = {
-    CONN(syn_time_ns), CONN(synack_time_ns), CONN(hs_done_time_ns), CONN(fin1_time_ns),
-    CONN(since_ns[0]), CONN(since_ns[1]), CONN(last_time_ns),
-};
-
-static const unsigned short u8_fields[LC_CONN_PACKED_U8] = {
-    END0(ack_step_code), END0(syn_code), END0(synack_code), END0(fin_code), END0(state),
-    END0(flags),
-    END1(ack_step_code), END1(syn_code), END1(synack_code), END1(fin_code), END1(state),
-    END1(flags),
-    CONN(client_from), CONN(conn_flags), CONN(hs_kind), CONN(td_kind), CONN(td_first),
-    CONN(td_step), CONN(td_acks), CONN(x_flags), CONN(vantage),
-};
-
-static uint32_t get32(const lc_conn *c, unsigned off)
-{
-    uint32_t v;
-    memcpy(&v, (const unsigned char *)c + off, sizeof v);
-    return v;
-}
-
-static int64_t get64(const lc_conn *c, unsigned off)
-{
-    int64_t v;
-    memcpy(&v, (const unsigned char *)c + off, sizeof v);
-    return v;
-}
+#define COUNT(f) +1
+_Static_assert(0 U32_FIELDS(COUNT) == LC_CONN_PACKED_U32, "u32 fields");
+_Static_assert(0 FRAME_FIELDS(COUNT) == LC_CONN_PACKED_FRAME, "frame fields");
+_Static_assert(0 TIME_FIELDS(COUNT) == LC_CONN_PACKED_TIME, "time fields");
+_Static_assert(0 U8_FIELDS(COUNT) == LC_CONN_PACKED_U8, "u8 fields");
+/* Every byte of lc_conn is one of these fields or padding (15 bytes: the
+ * explicit pads and the alignment holes), so a field left out fails here. */
+#define SIZE(f) +sizeof(((lc_conn *)0)->f)
+_Static_assert(0 U32_FIELDS(SIZE) FRAME_FIELDS(SIZE) TIME_FIELDS(SIZE) U8_FIELDS(SIZE) + 15 ==
+                   sizeof(lc_conn), "lc_conn fields and the packed form disagree");
 
 bool lc_conn_pack(const lc_conn *c, lc_conn_packed *out)
 {
-    memset(out, 0, sizeof *out);
-    uint32_t f0 = 0;
-    for (unsigned i = 0; i < LC_CONN_PACKED_FRAME; i++) {
-        uint32_t f = get32(c, frame_fields[i]);
-        if (f && (!f0 || f < f0))
-            f0 = f;
-    }
-    bool have_t0 = false;
-    int64_t t0 = 0;
-    for (unsigned i = 0; i < LC_CONN_PACKED_TIME; i++) {
-        int64_t t = get64(c, time_fields[i]);
-        if (t && (!have_t0 || t < t0)) {
-            t0 = t;
-            have_t0 = true;
-        }
-    }
+    uint32_t f0 = UINT32_MAX;
+#define MIN_FRAME(f) if (c->f && c->f < f0) f0 = c->f;
+    FRAME_FIELDS(MIN_FRAME)
+    if (f0 == UINT32_MAX)
+        f0 = 0;
+    int64_t t0 = INT64_MAX;
+#define MIN_TIME(f) if (c->f && c->f < t0) t0 = c->f;
+    TIME_FIELDS(MIN_TIME)
+    if (t0 == INT64_MAX)
+        t0 = 0;
+    bool fits = true;
+    unsigned i;
+    /* t >= t0 and f >= f0: the unsigned differences are the distances. */
+    i = 0;
+#define PUT_FRAME(f) fits &= !c->f || c->f - f0 < UINT16_MAX; \
+    out->foff[i++] = c->f ? (uint16_t)(c->f - f0 + 1u) : 0;
+    FRAME_FIELDS(PUT_FRAME)
+    i = 0;
+#define PUT_TIME(f) fits &= !c->f || (uint64_t)c->f - (uint64_t)t0 < UINT32_MAX; \
+    out->toff[i++] = c->f ? (uint32_t)((uint64_t)c->f - (uint64_t)t0) + 1u : 0;
+    TIME_FIELDS(PUT_TIME)
+    if (!fits)
+        return false;
     out->f0 = f0;
     out->t0_lo = (uint32_t)(uint64_t)t0;
     out->t0_hi = (uint32_t)((uint64_t)t0 >> 32);
-    for (unsigned i = 0; i < LC_CONN_PACKED_FRAME; i++) {
-        uint32_t f = get32(c, frame_fields[i]);
-        if (f && f - f0 >= UINT16_MAX)
-            return false;
-        out->foff[i] = f ? (uint16_t)(f - f0 + 1) : 0;
-    }
-    for (unsigned i = 0; i < LC_CONN_PACKED_TIME; i++) {
-        int64_t t = get64(c, time_fields[i]);
-        /* t >= t0, so the unsigned difference is the distance */
-        uint64_t d = (uint64_t)t - (uint64_t)t0;
-        if (t && d >= UINT32_MAX)
-            return false;
-        out->toff[i] = t ? (uint32_t)d + 1 : 0;
-    }
-    for (unsigned i = 0; i < LC_CONN_PACKED_U32; i++)
-        out->u32[i] = get32(c, u32_fields[i]);
-    for (unsigned i = 0; i < LC_CONN_PACKED_U8; i++)
-        out->u8[i] = ((const unsigned char *)c)[u8_fields[i]];
+    i = 0;
+#define PUT_U32(f) out->u32[i++] = c->f;
+    U32_FIELDS(PUT_U32)
+    i = 0;
+#define PUT_U8(f) out->u8[i++] = c->f;
+    U8_FIELDS(PUT_U8)
+    out->pad[0] = out->pad[1] = out->pad[2] = 0;
     return true;
 }
 
 void lc_conn_unpack(const lc_conn_packed *p, lc_conn *c)
 {
-    unsigned char *b = (unsigned char *)c;
     memset(c, 0, sizeof *c);
     const uint64_t t0 = (uint64_t)p->t0_lo | ((uint64_t)p->t0_hi << 32);
-    for (unsigned i = 0; i < LC_CONN_PACKED_FRAME; i++) {
-        uint32_t f = p->foff[i] ? p->f0 + p->foff[i] - 1u : 0;
-        memcpy(b + frame_fields[i], &f, sizeof f);
-    }
-    for (unsigned i = 0; i < LC_CONN_PACKED_TIME; i++) {
-        int64_t t = p->toff[i] ? (int64_t)(t0 + p->toff[i] - 1u) : 0;
-        memcpy(b + time_fields[i], &t, sizeof t);
-    }
-    for (unsigned i = 0; i < LC_CONN_PACKED_U32; i++)
-        memcpy(b + u32_fields[i], &p->u32[i], sizeof p->u32[i]);
-    for (unsigned i = 0; i < LC_CONN_PACKED_U8; i++)
-        b[u8_fields[i]] = p->u8[i];
+    unsigned i = 0;
+#define GET_FRAME(f) c->f = p->foff[i] ? p->f0 + p->foff[i] - 1u : 0; i++;
+    FRAME_FIELDS(GET_FRAME)
+    i = 0;
+#define GET_TIME(f) c->f = p->toff[i] ? (int64_t)(t0 + p->toff[i] - 1u) : 0; i++;
+    TIME_FIELDS(GET_TIME)
+    i = 0;
+#define GET_U32(f) c->f = p->u32[i++];
+    U32_FIELDS(GET_U32)
+    i = 0;
+#define GET_U8(f) c->f = p->u8[i++];
+    U8_FIELDS(GET_U8)
 }
 
 void lc_conn_packed_bases(const lc_conn_packed *p, uint32_t base[2])
