@@ -60,10 +60,11 @@ typedef struct lc_conn_packed {
     uint32_t t0_lo, t0_hi;  /* time base (the earliest non-zero time) */
     uint32_t f0;            /* frame base (the smallest non-zero frame) */
     uint32_t u32[LC_CONN_PACKED_U32];
-    uint32_t toff[LC_CONN_PACKED_TIME];    /* 0: time 0; else t - t0 + 1 */
+    uint32_t toff[LC_CONN_PACKED_TIME];    /* 0: time 0; else (t - t0) / unit + 1 */
     uint16_t foff[LC_CONN_PACKED_FRAME];   /* 0: frame 0; else f - f0 + 1 */
     uint8_t  u8[LC_CONN_PACKED_U8];
-    uint8_t  pad[3];
+    uint8_t  time_us;       /* toff unit: 1 microseconds, 0 nanoseconds */
+    uint8_t  pad[2];
 } lc_conn_packed;
 
 /* True and *out filled when c packs exactly; false otherwise. */

@@ -91,7 +91,8 @@ static size_t decode(const uint8_t *data, size_t size, lc_segment *segs)
         s->win_scaled = (uint32_t)b[4] * 64u;
         s->win = b[4];
         int64_t step = (int64_t)(int8_t)b[5];
-        t += (step < 0 ? -1 : 1) * step * step * 1000;
+        /* odd steps also move by 1 ns: both time units of lc_conn_packed */
+        t += (step < 0 ? -1 : 1) * step * step * 1000 + (step & 1);
         s->time_ns = t;
         s->frame = (uint32_t)(n + 1);
         s->sport = port[from];
