@@ -16,7 +16,7 @@ typedef struct synfin_segment {
     const char      *label;
     guint32          anomalies; /* the whole set (lc_result_anomalies + reuse bits); 0 unfed */
     const lc_reuse  *reuse;     /* on the SYN that reused a 4-tuple (spec 8.2), else NULL */
-    const lc_conn   *conn;      /* the segment's connection (file scope), NULL unfed */
+    const lc_conn   *conn;      /* the segment's connection (unpacked, this call only); NULL unfed or no view */
 } synfin_segment;
 
 /* render_tree.c: the synfin subtree; returns its top item (expert info

@@ -16,9 +16,13 @@ synfin_render_tap(packet_info *pinfo, const synfin_segment *seg)
 {
     const synfin_input *in = seg->in;
     synfin_tap_rec *tr = wmem_new0(pinfo->pool, synfin_tap_rec);
-    tr->result = seg->result;
+    /* The listeners run after the dissection: copies in the packet's pool
+     * (the stored forms are packed). */
+    tr->result = (const lc_result *)wmem_memdup(pinfo->pool, seg->result, sizeof(lc_result));
     tr->stream = in->stream;
-    tr->conn = seg->conn;
+    tr->conn = seg->conn != NULL
+                   ? (const lc_conn *)wmem_memdup(pinfo->pool, seg->conn, sizeof(lc_conn))
+                   : NULL;
     tr->frame = pinfo->num;
     tr->anomalies = seg->anomalies;
     tr->reuse = seg->reuse;

@@ -186,7 +186,8 @@ heap_min(stats_inst *in, int e, int s, gint32 *since)
         const heap_ent top = *(const heap_ent *)(void *)h->data;
         const stream_rec *sr = top.stream < in->nrecs ? &in->recs[top.stream] : NULL;
         if (sr != NULL && sr->open && rec_state(sr, e) == (unsigned)s) {
-            const lc_conn *c = synfin_conn_by_stream(top.stream);
+            lc_conn buf;
+            const lc_conn *c = synfin_conn_by_stream(top.stream, &buf);
             lc_left_open lo;
             if (c != NULL && lc_conn_left_open(c, &lo)) {
                 gint32 now = rel_ms(in, lo.since_ns[e]);

@@ -1,10 +1,12 @@
 /* storage.c - per-frame and per-connection tables in the file scope, and the
  * first-pass step that fills them from the engine.
  *
- * One lc_result (24 bytes) per segment and one synfin_conn per tcp.stream,
- * both in chunked arrays indexed by frame / stream number; a second TCP layer
- * in a frame goes to a small map.  The engine runs only on the first
- * dissection of a frame; later passes read the stored snapshot. */
+ * One lc_result_packed (16 bytes) per segment and one synfin_conn (260
+ * bytes, the lc_conn packed) per tcp.stream, both in chunked arrays indexed
+ * by frame / stream number; a second TCP layer in a frame, a result that
+ * does not pack and a connection that does not pack go to small maps.  The
+ * engine runs only on the first dissection of a frame; later passes read
+ * the stored snapshot. */
 #include <string.h>
 
 #include "framebytes.h"
@@ -21,9 +23,16 @@ typedef struct chunk_table {
     size_t   elem;      /* element size */
 } chunk_table;
 
-static chunk_table results = { NULL, 0, 12, sizeof(lc_result) };  /* frame -> result */
+G_STATIC_ASSERT(sizeof(lc_result_packed) == 16);
+G_STATIC_ASSERT(sizeof(synfin_conn) == 260);
+
+static chunk_table results = { NULL, 0, 12, sizeof(lc_result_packed) }; /* frame -> result */
 static chunk_table conns = { NULL, 0, 10, sizeof(synfin_conn) };  /* stream -> conn */
-static wmem_map_t *results_overflow; /* (frame << 8 | idx) -> lc_result, for idx >= 1 */
+/* (frame << 8 | idx) -> lc_result: for idx >= 1, and for idx 0 when the
+ * result does not pack (its packed slot then says RESULT_FULL). */
+static wmem_map_t *results_overflow;
+/* stream -> lc_conn, for the connections that do not pack (synfin_conn.wide). */
+static wmem_map_t *wide_conns;
 /* Spec 8.2: the reuse reading of the connections that reused a 4-tuple
  * (stream -> synfin_reuse); the earlier connection is found through
  * Wireshark's own conversation table, so no per-4-tuple memory is kept. */
@@ -45,6 +54,8 @@ synfin_storage_register(void)
                                               g_direct_equal);
     reuses = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
                                     g_direct_equal);
+    wide_conns = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
+                                        g_direct_equal);
     register_init_routine(storage_reset);
     register_cleanup_routine(storage_reset);
 }
@@ -74,18 +85,69 @@ table_get(chunk_table *t, guint32 index, gboolean create)
     return t->chunks[ci] + (index & ((1u << t->shift) - 1)) * t->elem;
 }
 
-lc_result *
-synfin_result_get(guint32 frame, guint idx, gboolean create)
+/* A packed slot whose result is in results_overflow: a valid packed result
+ * never has bit 15 of its anomalies (LC_ANOM_STORED_COUNT is 15). */
+#define RESULT_FULL 0x8000u
+
+static guint16
+slot_anomalies(const lc_result_packed *p)
 {
-    if (idx == 0)
-        return (lc_result *)table_get(&results, frame, create);
-    gpointer key = GSIZE_TO_POINTER(((gsize)frame << 8) | (idx & 0xff));
-    lc_result *r = (lc_result *)wmem_map_lookup(results_overflow, key);
-    if (r == NULL && create) {
-        r = wmem_new0(wmem_file_scope(), lc_result);
-        wmem_map_insert(results_overflow, key, r);
+    guint16 a;
+    memcpy(&a, p->tail, sizeof(a));
+    return a;
+}
+
+static gpointer
+overflow_key(guint32 frame, guint idx)
+{
+    return GSIZE_TO_POINTER(((gsize)frame << 8) | (idx & 0xff));
+}
+
+static void
+result_store(guint32 frame, guint idx, const lc_conn *c, const lc_segment *s, const lc_result *r)
+{
+    if (idx == 0) {
+        lc_result_packed *p = (lc_result_packed *)table_get(&results, frame, TRUE);
+        guint32 base[2];
+        lc_conn_bases(c, base);
+        if (lc_result_pack(r, frame, s->ack, base, p))
+            return;
+        guint16 a = RESULT_FULL;
+        memset(p, 0, sizeof(*p));
+        memcpy(p->tail, &a, sizeof(a));
     }
-    return r;
+    wmem_map_insert(results_overflow, overflow_key(frame, idx),
+                    wmem_memdup(wmem_file_scope(), r, sizeof(*r)));
+}
+
+gboolean
+synfin_result_load(guint32 frame, guint idx, synfin_input *in, lc_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (idx == 0) {
+        const lc_result_packed *p = (const lc_result_packed *)table_get(&results, frame, FALSE);
+        if (p == NULL)
+            return FALSE;
+        if (!(slot_anomalies(p) & RESULT_FULL)) {
+            if (!lc_result_packed_valid(p))
+                return FALSE;
+            /* The bases of the segment's connection (set once, never changed). */
+            guint32 base[2] = { 0, 0 };
+            const synfin_conn *sc = synfin_conn_of(in, FALSE);
+            if (sc != NULL && sc->wide)
+                lc_conn_bases((const lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(in->stream)),
+                              base);
+            else if (sc != NULL)
+                lc_conn_packed_bases(&sc->pk, base);
+            lc_result_unpack(p, frame, in->seg.ack, base, out);
+            return TRUE;
+        }
+    }
+    const lc_result *r = (const lc_result *)wmem_map_lookup(results_overflow, overflow_key(frame, idx));
+    if (r == NULL || !r->valid)
+        return FALSE;
+    *out = *r;
+    return TRUE;
 }
 
 synfin_conn *
@@ -99,7 +161,10 @@ synfin_conn_of(synfin_input *in, gboolean create)
     if (!sc->used) {
         if (!create)
             return NULL;
-        lc_conn_init(&sc->conn);
+        lc_conn c;
+        lc_conn_init(&c);
+        if (!lc_conn_pack(&c, &sc->pk))
+            g_assert_not_reached(); /* a fresh connection always packs */
         lc_zeek_init(&sc->zeek);
         sc->ep0_port = in->seg.sport;
         sc->ep0_addr_hash = in->src_hash;
@@ -114,14 +179,23 @@ synfin_conn_of(synfin_input *in, gboolean create)
 }
 
 const lc_conn *
-synfin_conn_by_stream(guint32 stream)
+synfin_conn_load(const synfin_conn *sc, guint32 stream, lc_conn *buf)
+{
+    if (sc->wide)
+        return (const lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(stream));
+    lc_conn_unpack(&sc->pk, buf);
+    return buf;
+}
+
+const lc_conn *
+synfin_conn_by_stream(guint32 stream, lc_conn *buf)
 {
     synfin_input in;
     memset(&in, 0, sizeof(in));
     in.have_stream = TRUE;
     in.stream = stream;
     const synfin_conn *sc = synfin_conn_of(&in, FALSE);
-    return sc != NULL ? &sc->conn : NULL;
+    return sc != NULL ? synfin_conn_load(sc, stream, buf) : NULL;
 }
 
 const synfin_reuse *
@@ -163,9 +237,11 @@ tuple_first_segment(const synfin_input *in)
         return;
     lc_tuple_prev tp;
     synfin_reuse sr;
-    lc_tuple_prev_from_conn(&tp, &prev->conn, prev_stream);
+    lc_conn buf;
+    const lc_conn *pc = synfin_conn_load(prev, prev_stream, &buf);
+    lc_tuple_prev_from_conn(&tp, pc, prev_stream);
     /* Which end of the earlier connection sends this SYN. */
-    guint role = from_in(prev, in) == prev->conn.client_from ? 0 : 1;
+    guint role = from_in(prev, in) == pc->client_from ? 0 : 1;
     if (lc_reuse_check(&tp, role, &in->seg, pref_time_wait, &sr.reuse)) {
         sr.frame = in->seg.frame;
         wmem_map_insert(reuses, GUINT_TO_POINTER(in->stream),
@@ -241,9 +317,8 @@ window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
 }
 
 void
-synfin_observe(packet_info *pinfo, synfin_input *in, lc_result *r)
+synfin_observe(packet_info *pinfo, synfin_input *in, guint idx)
 {
-    memset(r, 0, sizeof(*r));
     if (!in->have_seg || !in->have_stream)
         return;
     synfin_conn *sc = synfin_conn_of(in, TRUE);
@@ -256,6 +331,17 @@ synfin_observe(packet_info *pinfo, synfin_input *in, lc_result *r)
         tuple_first_segment(in);
         sc->used = 2;
     }
-    lc_conn_observe(&sc->conn, &in->seg, r);
-    lc_zeek_observe(&sc->zeek, &in->seg, r);
+    lc_conn buf;
+    lc_conn *c = sc->wide ? (lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(in->stream))
+                          : (lc_conn_unpack(&sc->pk, &buf), &buf);
+    lc_result r;
+    lc_conn_observe(c, &in->seg, &r);
+    lc_zeek_observe(&sc->zeek, &in->seg, &r);
+    if (!sc->wide && !lc_conn_pack(c, &sc->pk)) {
+        /* From now on the full form: frames or times too far apart to pack. */
+        wmem_map_insert(wide_conns, GUINT_TO_POINTER(in->stream),
+                        wmem_memdup(wmem_file_scope(), c, sizeof(*c)));
+        sc->wide = 1;
+    }
+    result_store(pinfo->num, idx, c, &in->seg, &r);
 }

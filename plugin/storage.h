@@ -5,21 +5,26 @@
 #define SYNFIN_STORAGE_H
 
 #include "synfin-int.h"
+#include "packed.h"
 
 /* One connection (= one tcp.stream).  Endpoint 0 is the first sender seen;
  * later segments are numbered 0/1 by port, or by address when both ports are
- * equal. */
+ * equal.  The engine's lc_conn is kept packed (lc_conn_packed, exact); a
+ * connection that does not pack (frames or times too far apart) keeps the
+ * full lc_conn in a side map from then on (`wide`).  Read it with
+ * synfin_conn_load. */
 typedef struct synfin_conn {
-    lc_conn  conn;
+    lc_conn_packed pk;   /* unused when wide */
     lc_zeek  zeek;       /* Zeek-compatible conn_state and history */
     guint32  ep0_addr_hash;
     guint16  ep0_port;
-    /* Packed into the two bytes after ep0_port (the struct stays 320 bytes):
+    /* Packed into the two bytes after ep0_port (the struct stays 260 bytes):
      * used: conn is initialised (1), and a segment was fed (2);
+     * wide: the lc_conn is in the side map, not in pk;
      * ws0, ws1: by lc_segment.from, the sender's window shift as Wireshark's
      * TCP has it on the first pass, plus 2 (0 = -2 no scaling, 1 = -1
      * unknown, 2..16 = shift 0..14). */
-    guint16  used : 2, ws0 : 5, ws1 : 5;
+    guint16  used : 2, ws0 : 5, ws1 : 5, wide : 1;
 } synfin_conn;
 
 /* Spec 8.2: a connection whose first bare SYN reused the 4-tuple of an
@@ -33,22 +38,29 @@ typedef struct synfin_reuse {
 void synfin_storage_register(void);
 
 /* The stored snapshot of segment `idx` (0 for the first TCP layer) of a
- * frame; created zeroed when `create`.  A zeroed record (valid == 0) means
- * "nothing stored". */
-lc_result *synfin_result_get(guint32 frame, guint idx, gboolean create);
+ * frame into *out; FALSE (and *out zeroed) when nothing is stored (valid ==
+ * 0).  in: the segment (its stream, frame and ack: the packed form needs
+ * them). */
+gboolean synfin_result_load(guint32 frame, guint idx, synfin_input *in, lc_result *out);
 
 /* The connection of a segment, created on its first segment when `create`;
  * sets in->seg.from.  NULL without a stream. */
 synfin_conn *synfin_conn_of(synfin_input *in, gboolean create);
 
-/* The engine connection of tcp.stream `stream`, NULL when it has none. */
-const lc_conn *synfin_conn_by_stream(guint32 stream);
+/* The engine connection of sc (stream `stream`): the stored one when it is
+ * wide, else unpacked into *buf. */
+const lc_conn *synfin_conn_load(const synfin_conn *sc, guint32 stream, lc_conn *buf);
+
+/* The engine connection of tcp.stream `stream` (see synfin_conn_load), NULL
+ * when it has none. */
+const lc_conn *synfin_conn_by_stream(guint32 stream, lc_conn *buf);
 
 /* The reuse reading of connection `stream`, NULL when it reused nothing. */
 const synfin_reuse *synfin_reuse_of(guint32 stream);
 
 /* First pass: feed the segment to the engine and the Zeek summary, storing
- * the snapshot in *r (zeroed when the segment cannot be followed). */
-void synfin_observe(packet_info *pinfo, synfin_input *in, lc_result *r);
+ * its snapshot as segment `idx` of the frame (nothing when the segment
+ * cannot be followed). */
+void synfin_observe(packet_info *pinfo, synfin_input *in, guint idx);
 
 #endif

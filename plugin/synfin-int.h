@@ -61,7 +61,7 @@ typedef struct synfin_tap_rec {
     const lc_result *result;
     guint32 stream;
     /* Spec section 8, as known at this segment (same on every pass). */
-    const lc_conn *conn;    /* the connection (file scope): whole-connection readings */
+    const lc_conn *conn;    /* the connection as of now (packet-scope copy): whole-connection readings */
     guint32 frame;
     guint32 anomalies;      /* lc_result_anomalies + the reuse bits on the reusing SYN */
     const lc_reuse *reuse;  /* on a connection's first SYN when its 4-tuple was used before */

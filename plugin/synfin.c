@@ -174,7 +174,8 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
     proto_item *ti = NULL;
     char label[64];
     lc_view view;
-    synfin_segment seg = { r, NULL, in, NULL, 0, NULL, sc != NULL ? &sc->conn : NULL };
+    lc_conn conn_buf;
+    synfin_segment seg = { r, NULL, in, NULL, 0, NULL, NULL };
 
     /* Build only what somebody looks at: the tree when it is visible or a
      * synfin field is referenced (filter, -e, column), expert info when
@@ -217,9 +218,11 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
     }
     /* One trip into the engine: the view, as known at this frame. */
     if (sc != NULL && (tree != NULL || want_tap)) {
+        /* The connection unpacked only here: the Info column needs none of it. */
+        seg.conn = synfin_conn_load(sc, in->stream, &conn_buf);
         in->seg.frame = pinfo->num;
         in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-        lc_view_of(&sc->conn, &sc->zeek, &in->seg, r, &view);
+        lc_view_of(seg.conn, &sc->zeek, &in->seg, r, &view);
         seg.view = &view;
     }
 
@@ -320,9 +323,10 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
             if (!in.have_seg || !in.have_stream)
                 in.incomplete = TRUE; /* not followed */
             if (!visited)
-                synfin_observe(pinfo, &in, synfin_result_get(pinfo->num, seg_idx, TRUE));
-            const lc_result *r = synfin_result_get(pinfo->num, seg_idx, FALSE);
-            if ((r != NULL && r->valid) || in.incomplete)
+                synfin_observe(pinfo, &in, seg_idx);
+            lc_result rbuf;
+            const lc_result *r = synfin_result_load(pinfo->num, seg_idx, &in, &rbuf) ? &rbuf : NULL;
+            if (r != NULL || in.incomplete)
                 render_segment(tvb, pinfo, tree, r, &in);
         }
         seg_idx++;

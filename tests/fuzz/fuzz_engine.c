@@ -36,6 +36,7 @@
 #include "lifecycle.h"
 #include "reading.h"
 #include "view.h"
+#include "packed.h"
 
 #define MAX_SEGS 256
 
@@ -90,7 +91,8 @@ static size_t decode(const uint8_t *data, size_t size, lc_segment *segs)
         s->win_scaled = (uint32_t)b[4] * 64u;
         s->win = b[4];
         int64_t step = (int64_t)(int8_t)b[5];
-        t += (step < 0 ? -1 : 1) * step * step * 1000;
+        /* odd steps also move by 1 ns: both time units of lc_conn_packed */
+        t += (step < 0 ? -1 : 1) * step * step * 1000 + (step & 1);
         s->time_ns = t;
         s->frame = (uint32_t)(n + 1);
         s->sport = port[from];
@@ -163,6 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static lc_segment segs[MAX_SEGS];
     static lc_result res[MAX_SEGS], res2[MAX_SEGS];
     static at_frame live[MAX_SEGS];
+    static lc_result_packed packed[MAX_SEGS];
+    static bool packed_ok[MAX_SEGS];
     lc_conn c, c2;
     size_t n = decode(data, size, segs);
     /* last step key per direction: handshake 1..4, teardown 9..12 */
@@ -184,6 +188,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     lc_state_name(res[i].state_server), res[i].rst_check);
         }
         check_result(&segs[i], &res[i], i);
+        {
+            /* The stored forms (packed.h) are exact whenever they pack. */
+            lc_conn_packed pk;
+            lc_conn back;
+            if (lc_conn_pack(&c, &pk)) {
+                lc_conn_unpack(&pk, &back);
+                if (memcmp(&back, &c, sizeof c) != 0)
+                    fail("a packed connection unpacked differently", i);
+            }
+            uint32_t base[2];
+            lc_result_packed rp;
+            lc_result rb;
+            lc_conn_bases(&c, base);
+            packed_ok[i] = lc_result_pack(&res[i], segs[i].frame, segs[i].ack, base, &rp);
+            packed[i] = rp;
+            if (packed_ok[i]) {
+                lc_result_unpack(&rp, segs[i].frame, segs[i].ack, base, &rb);
+                if (memcmp(&rb, &res[i], sizeof rb) != 0 ||
+                    lc_result_packed_valid(&rp) != (res[i].valid != 0))
+                    fail("a packed result unpacked differently", i);
+            }
+        }
         ask(&c, &segs[i], &res[i], &live[i]);
         if (live[i].syn_frame >= segs[i].frame || live[i].synack_frame >= segs[i].frame ||
             live[i].fin_frame >= segs[i].frame)
@@ -202,8 +228,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    /* the same questions at the end */
+    /* the same questions at the end; a packed result unpacks the same with
+     * the connection's final bases */
     for (size_t i = 0; i < n; i++) {
+        if (packed_ok[i]) {
+            uint32_t base[2];
+            lc_result rb;
+            lc_conn_bases(&c, base);
+            lc_result_unpack(&packed[i], segs[i].frame, segs[i].ack, base, &rb);
+            if (memcmp(&rb, &res[i], sizeof rb) != 0)
+                fail("a packed result unpacked differently at the end", i);
+        }
         at_frame end;
         ask(&c, &segs[i], &res[i], &end);
         const char *what = diff_at(&live[i], &end);
