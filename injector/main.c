@@ -87,7 +87,7 @@ static void usage(FILE *f)
 "      --max-reply BYTES  keep at most BYTES of reply (default 256 MiB; more: exit 7)\n"
 "      --linger MS        TIME_WAIT stay to re-ACK a retransmitted FIN (default 200)\n"
 "      --busy-poll US     before sleeping, watch for the peer's answer this long\n"
-"                         (default 0: take what is in the ring, else sleep in poll())\n"
+"                         (default 50; 0: take what is in the ring, else sleep in poll())\n"
 "      --save-reply FILE  write the received reply bytes to FILE\n"
 "      --stats            after each exchange, its duration on stderr (microseconds)\n"
 "  -q, --quiet            print nothing but errors\n"
@@ -150,7 +150,7 @@ static int parse_args(int argc, char **argv, config *c)
     c->timestamps = true;
     c->reply_idle_ms = 200;
     c->linger_ms = 200;
-    c->busy_poll_us = 0;
+    c->busy_poll_us = 50;
     c->max_reply = 256ll << 20;
     opterr = 0;
     int ch;
