@@ -87,7 +87,7 @@ static void usage(FILE *f)
 "      --max-reply BYTES  keep at most BYTES of reply (default 256 MiB; more: exit 7)\n"
 "      --linger MS        TIME_WAIT stay to re-ACK a retransmitted FIN (default 200)\n"
 "      --busy-poll US     before sleeping, watch for the peer's answer this long\n"
-"                         (default 50; 0: always sleep in poll())\n"
+"                         (default 50; 0: take what is in the ring, else sleep in poll())\n"
 "      --save-reply FILE  write the received reply bytes to FILE\n"
 "      --stats            after each exchange, its duration on stderr (microseconds)\n"
 "  -q, --quiet            print nothing but errors\n"
@@ -355,27 +355,50 @@ static int resolve(const config *c, inj_addr *dst, uint16_t *dport)
     return INJ_EXIT_OK;
 }
 
-static void build_filter(char *buf, size_t size, const inj_addr *src, uint16_t sport, const inj_addr *dst,
-                         uint16_t dport, bool unowned)
+/* The capture filter: the server's segments to the client ports
+ * port_lo..port_hi (the run's whole range with --count: compiled once per
+ * run; on_frame() keeps only the current exchange's 4-tuple), ICMP errors. */
+static void build_filter(char *buf, size_t size, const inj_addr *src, uint16_t port_lo, uint16_t port_hi,
+                         const inj_addr *dst, uint16_t dport, bool unowned)
 {
-    char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+    char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], ports[32];
     inj_addr_str(src, s, sizeof s);
     inj_addr_str(dst, d, sizeof d);
+    if (port_hi <= port_lo)
+        snprintf(ports, sizeof ports, "dst port %u", port_lo);
+    else
+        snprintf(ports, sizeof ports, "dst portrange %u-%u", port_lo, port_hi);
     if (src->family == AF_INET) {
         int n = snprintf(buf, size,
-                         "(tcp and src host %s and dst host %s and src port %u and dst port %u) or (icmp and dst host %s)",
-                         d, s, dport, sport, s);
+                         "(tcp and src host %s and dst host %s and src port %u and %s) or (icmp and dst host %s)",
+                         d, s, dport, ports, s);
         if (unowned && n > 0 && (size_t)n < size)
             snprintf(buf + n, size - (size_t)n, " or (arp and arp[6:2] = 1 and arp[24:4] = 0x%02x%02x%02x%02x)",
                      src->a[0], src->a[1], src->a[2], src->a[3]);
     } else {
         int n = snprintf(buf, size,
-                         "(ip6 and tcp and src host %s and dst host %s and src port %u and dst port %u)"
+                         "(ip6 and tcp and src host %s and dst host %s and src port %u and %s)"
                          " or (icmp6 and dst host %s and ip6[40] < 5)",
-                         d, s, dport, sport, s);
+                         d, s, dport, ports, s);
         if (unowned && n > 0 && (size_t)n < size)
             snprintf(buf + n, size - (size_t)n, " or (icmp6 and ip6[40] = 135)");
     }
+}
+
+/* The source ports this run may use: -s LO-HI, -s P (P..P+count-1), or
+ * netdev_reserve_port's candidates; one port for a single exchange. */
+static void run_port_range(const config *c, uint16_t first, unsigned *lo, unsigned *hi)
+{
+    if (c->count <= 1) {
+        *lo = *hi = first;
+    } else if (c->sport > 0) {
+        *lo = (unsigned)c->sport;
+        *hi = c->sport_hi ? (unsigned)c->sport_hi : (unsigned)(c->sport + c->count - 1);
+    } else {
+        netdev_port_candidates(lo, hi);
+    }
+    if (first < *lo || first > *hi)   /* never: the pick comes from this range */
+        *lo = *hi = first;
 }
 
 static int save_reply(FILE *f, const char *path, const client_result *r)
@@ -579,6 +602,7 @@ static int run(const config *c, const sigset_t *waitmask)
 
     uint32_t run_id = 0;
     inj_random(&run_id, sizeof run_id);
+    unsigned covered_lo = 1, covered_hi = 0;   /* the client ports filter and guard cover */
     for (int i = 0; rc == INJ_EXIT_OK && i < c->count; i++) {
         if (g_stop) {
             inj_error("interrupted");
@@ -590,11 +614,19 @@ static int run(const config *c, const sigset_t *waitmask)
         rc = pick_port(c, i, &src, tw_until, waitmask, &sport, &port_fd);
         if (rc != INJ_EXIT_OK)
             break;
-        char filter[512];
-        build_filter(filter, sizeof filter, &src, sport, &dst, dport, unowned);
-        rc = netdev_set_filter(&nd, filter);
-        if (rc == INJ_EXIT_OK)
-            rc = rstguard_cover(&guard, &dst, dport, &src, sport);
+        /* capture filter and RST guard: once for the run's whole port range
+         * (rebuilt only if a port fell outside it), not per exchange: their
+         * set-up (BPF compile + JIT, an nft transaction with its cache
+         * dumps) would otherwise run between every two exchanges and leave
+         * the kernel's deferred work and cold caches to the next one */
+        if (sport < covered_lo || sport > covered_hi) {
+            char filter[512];
+            run_port_range(c, sport, &covered_lo, &covered_hi);
+            build_filter(filter, sizeof filter, &src, (uint16_t)covered_lo, (uint16_t)covered_hi, &dst, dport, unowned);
+            rc = netdev_set_filter(&nd, filter);
+            if (rc == INJ_EXIT_OK)
+                rc = rstguard_cover(&guard, &dst, dport, &src, (uint16_t)covered_lo, (uint16_t)covered_hi);
+        }
         if (rc != INJ_EXIT_OK) {
             if (port_fd >= 0)
                 close(port_fd);

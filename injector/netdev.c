@@ -340,31 +340,46 @@ int netdev_dispatch(netdev *nd, netdev_cb cb, void *user)
     return n < 0 ? 0 : n;
 }
 
+/* The kernel's ephemeral range, read once per run (the /proc read is not
+ * repeated for every exchange of --count). */
 static void ephemeral_range(unsigned *lo, unsigned *hi)
 {
-    *lo = 32768;
-    *hi = 60999;
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-    if (f) {
-        unsigned a, b;
-        if (fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b <= 65535) {
-            *lo = a;
-            *hi = b;
+    static unsigned e_lo, e_hi;
+    if (!e_hi) {
+        e_lo = 32768;
+        e_hi = 60999;
+        FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+        if (f) {
+            unsigned a, b;
+            if (fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b <= 65535) {
+                e_lo = a;
+                e_hi = b;
+            }
+            fclose(f);
         }
-        fclose(f);
+    }
+    *lo = e_lo;
+    *hi = e_hi;
+}
+
+void netdev_port_candidates(unsigned *cand_lo, unsigned *cand_hi)
+{
+    unsigned lo, hi;
+    ephemeral_range(&lo, &hi);
+    /* above the ephemeral range if there is room, else below it */
+    *cand_lo = hi + 1;
+    *cand_hi = 65535;
+    if (*cand_lo > 65000) {
+        *cand_lo = 1024;
+        *cand_hi = lo > 1025 ? lo - 1 : 1024;
     }
 }
 
 int netdev_reserve_port(const inj_addr *addr, uint16_t *port)
 {
-    unsigned lo, hi;
+    unsigned lo, hi, cand_lo, cand_hi;
     ephemeral_range(&lo, &hi);
-    /* candidates: above the ephemeral range if there is room, else below it */
-    unsigned cand_lo = hi + 1, cand_hi = 65535;
-    if (cand_lo > 65000) {
-        cand_lo = 1024;
-        cand_hi = lo > 1025 ? lo - 1 : 1024;
-    }
+    netdev_port_candidates(&cand_lo, &cand_hi);
     for (int attempt = 0; attempt < 64; attempt++) {
         uint16_t p = *port;
         if (p == 0) {

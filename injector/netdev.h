@@ -75,4 +75,7 @@ int netdev_dispatch(netdev *nd, netdev_cb cb, void *user);
  * port is in use by this host (nothing printed). */
 int netdev_reserve_port(const inj_addr *addr, uint16_t *port);
 
+/* The ports netdev_reserve_port picks from when given none (inclusive). */
+void netdev_port_candidates(unsigned *cand_lo, unsigned *cand_hi);
+
 #endif

@@ -213,9 +213,13 @@ int rstguard_open(rstguard *g, rstguard_method want, int family, bool verbose)
 }
 
 int rstguard_cover(rstguard *g, const inj_addr *server, uint16_t sport_server,
-                   const inj_addr *client, uint16_t port_client)
+                   const inj_addr *client, uint16_t port_lo, uint16_t port_hi)
 {
-    char s[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN];
+    char s[INET6_ADDRSTRLEN], c[INET6_ADDRSTRLEN], ports[16];
+    if (port_hi <= port_lo)
+        snprintf(ports, sizeof ports, "%u", port_lo);
+    else
+        snprintf(ports, sizeof ports, "%u-%u", port_lo, port_hi);
     inj_addr_str(server, s, sizeof s);
     inj_addr_str(client, c, sizeof c);
     if (g->method == RSTGUARD_NFT) {
@@ -223,8 +227,8 @@ int rstguard_cover(rstguard *g, const inj_addr *server, uint16_t sport_server,
         const char *fam = server->family == AF_INET6 ? "ip6" : "ip";
         snprintf(cmd, sizeof cmd,
                  "flush chain inet %s pre\n"
-                 "add rule inet %s pre %s saddr %s %s daddr %s tcp sport %u tcp dport %u counter drop comment \"%s\"\n",
-                 g->table, g->table, fam, s, fam, c, sport_server, port_client, GUARD_TAG);
+                 "add rule inet %s pre %s saddr %s %s daddr %s tcp sport %u tcp dport %s counter drop comment \"%s\"\n",
+                 g->table, g->table, fam, s, fam, c, sport_server, ports, GUARD_TAG);
         if (nft_cmd(g->nft, cmd, err, sizeof err) != 0) {
             inj_error("RST guard: nft rule failed: %s", err);
             return is_perm_error(err) ? INJ_EXIT_PRIV : INJ_EXIT_FAIL;
@@ -239,7 +243,10 @@ int rstguard_cover(rstguard *g, const inj_addr *server, uint16_t sport_server,
         snprintf(g->rule[0], sizeof g->rule[0], "%s", s);
         snprintf(g->rule[1], sizeof g->rule[1], "%s", c);
         snprintf(g->rule[2], sizeof g->rule[2], "%u", sport_server);
-        snprintf(g->rule[3], sizeof g->rule[3], "%u", port_client);
+        snprintf(g->rule[3], sizeof g->rule[3], "%s", ports);
+        for (char *q = g->rule[3]; *q; q++)
+            if (*q == '-')
+                *q = ':';   /* iptables writes a port range LO:HI */
         snprintf(g->rule[4], sizeof g->rule[4], "%s:%ld", GUARD_TAG, (long)getpid());
         int rc = ipt_rule(g, "-I");
         if (rc != 0) {

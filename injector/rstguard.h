@@ -39,9 +39,12 @@ typedef struct rstguard {
  * Returns an INJ_EXIT_* code; INJ_EXIT_PRIV names CAP_NET_ADMIN. */
 int rstguard_open(rstguard *g, rstguard_method want, int family, bool verbose);
 
-/* Drops server -> client segments of one flow (replaces the previous one). */
+/* Drops server -> client segments to the client ports port_lo..port_hi
+ * (one flow when they are equal; with --count, every port the run may use,
+ * so that the rule is made once per run, not once per exchange); replaces
+ * the previous rule. */
 int rstguard_cover(rstguard *g, const inj_addr *server, uint16_t sport_server,
-                   const inj_addr *client, uint16_t port_client);
+                   const inj_addr *client, uint16_t port_lo, uint16_t port_hi);
 
 /* Removes every rule and the table; safe to call twice. */
 void rstguard_close(rstguard *g);

@@ -2,7 +2,7 @@
 # (not run on its own): the "bulk and reuse" rows, in the same run.
 #   (a) the same exchange against a server that closes first (its side keeps
 #       TIME-WAIT): --count 1000 from synfin-inject (its own ports, RFC 6528
-#       ISNs) and 1000 from kernel_client; goal: synfin-inject <= 1.3x the
+#       ISNs, --busy-poll 0 as in bench_inject.sh) and 1000 from kernel_client; goal: synfin-inject <= 1.3x the
 #       kernel (medians of the per-exchange timers), every exchange complete;
 #   (b) a 10 MB file from nginx (nginx-light, a config of its own in the temp
 #       folder, HTTP/1.0): synfin-inject --save-reply, curl, and a kernel
@@ -27,7 +27,7 @@ restart_echo() {   # restart_echo MODE: sets BPORT
 # (a)
 restart_echo close-first
 "$TMP/kernel_client" "$ADDR" "$BPORT" 1000 "$PAYLOAD" 2>"$TMP/cf.kernel" || fail "kernel_client vs close-first failed"
-"$INJ" -q --stats --reply-idle 0 --linger 0 -d "$PAYLOAD" --count 1000 "$ADDR" "$BPORT" 2>"$TMP/cf.inject" ||
+"$INJ" -q --stats --reply-idle 0 --linger 0 --busy-poll 0 -d "$PAYLOAD" --count 1000 "$ADDR" "$BPORT" 2>"$TMP/cf.inject" ||
     fail "synfin-inject --count 1000 vs close-first failed: $(grep -v stats: "$TMP/cf.inject" | tail -3)"
 
 # (b)
