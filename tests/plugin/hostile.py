@@ -29,8 +29,9 @@ needs per-frame values):
                 copy of every frame shows what the original frame shows
                 (label, states, rst.check, teardown initiator).
 
-Linear cost: rst_flood and reuse are also run at half size; the time ratio
-(full / half) must stay below 2.6.  tshark must exit 0 with no dissector
+Linear cost: rst_flood and reuse are also run at half size; the time synfin
+adds (against the same file with synfin disabled) for N must stay below 2.6
+times that for N/2 (check_linear).  tshark must exit 0 with no dissector
 bug, no CRITICAL and no sanitizer report.
 
 usage: hostile.py MODE [N]   (run through tests/lib/with-ws.sh)
@@ -135,6 +136,28 @@ def tree(cap):
     return parse_tree(out), dt, out
 
 
+def check_linear(what, cap, half, dt, dt_half):
+    """synfin's own cost grows linearly: the time it adds to tshark (the run
+    with the statistics tree minus the same file with synfin disabled) for N
+    is below 2.6 times that for N/2 (1 s floor).  Wireshark's own TCP
+    bookkeeping is not ours to judge, hence the subtraction; a shared
+    machine's noise, hence one more measurement before failing."""
+    for attempt in (1, 2):
+        # a TCP tap, so that tshark dissects every frame as it does for the tree
+        alone = ["-n", "-q", "-z", "conv,tcp", "--disable-protocol", "synfin", "-r"]
+        _, base = run_tshark(alone + [cap])
+        _, base_half = run_tshark(alone + [half])
+        extra, extra_half = dt - base, dt_half - base_half
+        print(f"{what}: synfin adds {extra:.1f} s for N, {extra_half:.1f} s for N/2 "
+              f"(tshark alone {base:.1f} s / {base_half:.1f} s)", flush=True)
+        if extra <= 2.6 * max(extra_half, 1.0):
+            return
+        if attempt == 1:
+            _, dt, _ = tree(cap)
+            _, dt_half, _ = tree(half)
+    fail(f"{what}: cost not linear: synfin adds {extra:.1f} s for N, {extra_half:.1f} s for N/2")
+
+
 def fields(cap, names, extra=(), occurrence="f"):
     out, _ = run_tshark(["-n", "-r", cap, "-T", "fields", "-E", "occurrence=" + occurrence,
                          "-e", "frame.number"] + [a for n in names for a in ("-e", n)] + list(extra))
@@ -234,8 +257,7 @@ def check_rst_flood(n):
     left = section(counts, "Left open at the end (spec 8.4)")
     if any(v for v in left.values()):
         fail(f"connections left open after the exact RSTs: {left}")
-    if dt > 2.6 * max(dt_half, 0.5):
-        fail(f"cost not linear: {dt:.1f} s for N, {dt_half:.1f} s for N/2")
+    check_linear("rst_flood", cap, half, dt, dt_half)
     # spot checks: a not-exact RST keeps both ends ESTABLISHED (spec 8.3)
     rows = fields(cap, ["synfin.rst.check", "synfin.label", "synfin.state.client",
                         "synfin.state.server"],
@@ -310,8 +332,7 @@ def check_reuse(n):
                       ("lower", "ISN not higher")):
         if reuse.get(node, 0) != want[key]:
             fail(f"{node}: tree {reuse.get(node)} != generated {want[key]}")
-    if dt > 2.6 * max(dt_half, 0.5):
-        fail(f"cost not linear: {dt:.1f} s for N, {dt_half:.1f} s for N/2")
+    check_linear("reuse", cap, half, dt, dt_half)
     rows = fields(cap, ["tcp.stream", "synfin.reuse.prev_stream", "synfin.reuse.isn_higher",
                         "synfin.reuse.gap", "_ws.expert.severity"],
                   ["-Y", " || ".join(f"frame.number == {f}" for f in spots)])
