@@ -19,20 +19,15 @@ Prints "connections N segments M" on stdout.
 """
 
 import argparse
+import os
 import random
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pcapgen import ETH, FIN, SYN, RST, PSH, ACK, ip_checksum  # noqa: E402,F401
+
 MSS = 1400
-ETH = bytes.fromhex("020000000001" "020000000002" "0800")
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-
-
-def ip_checksum(hdr):
-    s = sum(struct.unpack("!10H", hdr))
-    s = (s & 0xFFFF) + (s >> 16)
-    s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 class Conn:

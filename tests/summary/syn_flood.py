@@ -25,13 +25,14 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pcapgen import ETH, FIN, SYN, RST, PSH, ACK, ip_checksum  # noqa: E402,F401
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
 SCANS = 50
 NORMAL = 20
 BOUND = 400  # bytes per connection
-ETH = bytes.fromhex("020000000001" "020000000002" "0800")
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 SERVER = bytes((192, 0, 2, 80))
 SPORT = 80
 failures = 0
@@ -41,13 +42,6 @@ def fail(msg):
     global failures
     failures += 1
     print("FAIL: " + msg, flush=True)
-
-
-def ip_checksum(hdr):
-    s = sum(struct.unpack("!10H", hdr))
-    s = (s & 0xFFFF) + (s >> 16)
-    s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def extra_conns():
