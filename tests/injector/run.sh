@@ -57,6 +57,7 @@ cleanup() {
         ip netns del "$NS_END" 2>/dev/null
     fi
     drop_new_raw_tables "$RAW_BEFORE"
+    nft delete table inet synfin_test_dropfin 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -934,7 +935,20 @@ PY
             expect_rc 6; expect_err_one_line
             expect_err 'connection reset by the server while waiting for' "reset mid-transfer" ;;
         rstafterfin)
+            # The server's RST must find our FIN unacknowledged: drop our FIN
+            # on its way to the server, or a fast enough client closes the
+            # connection cleanly between the server's shutdown() and its
+            # abortive close() (then exit 0 is right, and the case is lost).
+            nft -f - <<EOF_NFT || die "nft: the table that drops our FIN"
+table inet synfin_test_dropfin {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        tcp dport $PORT tcp flags & fin == fin drop
+    }
+}
+EOF_NFT
             inj -q 127.0.0.1 "$PORT"
+            nft delete table inet synfin_test_dropfin
             expect_rc 6; expect_err_one_line
             expect_err 'connection reset by the server after its FIN \(4 reply bytes received\)' "reset after the FIN" ;;
         zerowin)
