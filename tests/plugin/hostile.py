@@ -137,6 +137,21 @@ def tree(cap):
     return parse_tree(out), dt, out
 
 
+def full_and_half(name, gen, n):
+    """Generates NAME with N and with N/2 (for check_linear), readable by
+    tshark's uid; the statistics tree of both.  Returns the two paths, what
+    the generator returned for N, the tree of N and both CPU times."""
+    cap = os.path.join(os.environ["WS_TMP"], name + ".pcap")
+    half = os.path.join(os.environ["WS_TMP"], name + "_half.pcap")
+    made = gen(cap, n)
+    gen(half, n // 2)
+    for c in (cap, half):
+        os.chmod(c, 0o644)
+    counts, dt, _ = tree(cap)
+    _, dt_half, _ = tree(half)
+    return cap, half, made, counts, dt, dt_half
+
+
 def check_linear(what, cap, half, dt, dt_half):
     """synfin's own cost grows linearly: the CPU time it adds to tshark (the
     run with the statistics tree minus the same file with synfin disabled)
@@ -239,14 +254,7 @@ def gen_rst_flood(path, n, seed=12):
 
 
 def check_rst_flood(n):
-    cap = os.path.join(os.environ["WS_TMP"], "rst_flood.pcap")
-    half = os.path.join(os.environ["WS_TMP"], "rst_flood_half.pcap")
-    want, spots = gen_rst_flood(cap, n)
-    gen_rst_flood(half, n // 2)
-    for c in (cap, half):
-        os.chmod(c, 0o644)
-    counts, dt, out = tree(cap)
-    _, dt_half, _ = tree(half)
+    cap, half, (want, spots), counts, dt, dt_half = full_and_half("rst_flood", gen_rst_flood, n)
     got = section(counts, "RSTs by acceptability (spec 8.3)")
     print(f"rst_flood: {n} random RSTs into {CONNS} connections: generated {want}; "
           f"tree {got}; {dt:.1f} s (half: {dt_half:.1f} s)", flush=True)
@@ -315,14 +323,7 @@ def gen_reuse(path, n):
 
 
 def check_reuse(n):
-    cap = os.path.join(os.environ["WS_TMP"], "reuse.pcap")
-    half = os.path.join(os.environ["WS_TMP"], "reuse_half.pcap")
-    want, spots = gen_reuse(cap, n)
-    gen_reuse(half, n // 2)
-    for c in (cap, half):
-        os.chmod(c, 0o644)
-    counts, dt, out = tree(cap)
-    _, dt_half, _ = tree(half)
+    cap, half, (want, spots), counts, dt, dt_half = full_and_half("reuse", gen_reuse, n)
     reuse = section(counts, "Reused 4-tuples (spec 8.2)")
     got_total = counts.get((None, "Reused 4-tuples (spec 8.2)"))
     print(f"reuse: {n} connections on one 4-tuple: generated {want}; tree total {got_total} "
