@@ -33,6 +33,27 @@ static chunk_table conns = { NULL, 0, 10, sizeof(synfin_conn) };  /* stream -> c
 static wmem_map_t *results_overflow;
 /* stream -> lc_conn, for the connections that do not pack (synfin_conn.wide). */
 static wmem_map_t *wide_conns;
+
+/* The connections the first pass is following, unpacked: a direct-mapped
+ * cache by stream number, written back (packed) when another stream takes
+ * the slot.  Segments of a capture come from a working set of connections
+ * that are open at that time, and tcp.stream numbers them in order of their
+ * first segment, so the set maps onto distinct slots and a segment costs no
+ * unpack and no pack (docs/engine.md "Stored forms").  A connection's latest
+ * state is in exactly one place: its hot slot when tagged, else the wide map
+ * when wide, else its packed form. */
+#define HOT_BITS 9
+typedef struct hot_conn {
+    guint32 tag;        /* stream + 1; 0: empty */
+    lc_conn c;
+} hot_conn;
+static hot_conn hot[1u << HOT_BITS];
+
+static hot_conn *
+hot_slot(guint32 stream)
+{
+    return &hot[stream & ((1u << HOT_BITS) - 1)];
+}
 /* Spec 8.2: the reuse reading of the connections that reused a 4-tuple
  * (stream -> synfin_reuse); the earlier connection is found through
  * Wireshark's own conversation table, so no per-4-tuple memory is kept. */
@@ -41,6 +62,8 @@ static wmem_map_t *reuses;
 static void
 storage_reset(void)
 {
+    for (guint i = 0; i < G_N_ELEMENTS(hot); i++)
+        hot[i].tag = 0;
     results.chunks = NULL;
     results.nchunks = 0;
     conns.chunks = NULL;
@@ -134,11 +157,12 @@ synfin_result_load(guint32 frame, guint idx, synfin_input *in, lc_result *out)
             /* The bases of the segment's connection (set once, never changed). */
             guint32 base[2] = { 0, 0 };
             const synfin_conn *sc = synfin_conn_of(in, FALSE);
-            if (sc != NULL && sc->wide)
-                lc_conn_bases((const lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(in->stream)),
-                              base);
-            else if (sc != NULL)
+            if (sc != NULL && (sc->wide || hot_slot(in->stream)->tag == in->stream + 1)) {
+                lc_conn buf;
+                lc_conn_bases(synfin_conn_load(sc, in->stream, &buf), base);
+            } else if (sc != NULL) {
                 lc_conn_packed_bases(&sc->pk, base);
+            }
             lc_result_unpack(p, frame, in->seg.ack, base, out);
             return TRUE;
         }
@@ -183,8 +207,35 @@ synfin_conn_load(const synfin_conn *sc, guint32 stream, lc_conn *buf)
 {
     if (sc->wide)
         return (const lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(stream));
+    const hot_conn *h = hot_slot(stream);
+    if (h->tag == stream + 1)
+        return &h->c;
     lc_conn_unpack(&sc->pk, buf);
     return buf;
+}
+
+/* The writable lc_conn of sc (first pass): the wide one, else its hot slot,
+ * after writing back the connection that held the slot. */
+static lc_conn *
+conn_for_update(synfin_conn *sc, guint32 stream)
+{
+    if (sc->wide)
+        return (lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(stream));
+    hot_conn *h = hot_slot(stream);
+    if (h->tag == stream + 1)
+        return &h->c;
+    if (h->tag != 0) {
+        synfin_conn *old = (synfin_conn *)table_get(&conns, h->tag - 1, FALSE);
+        if (!lc_conn_pack(&h->c, &old->pk)) {
+            /* From now on the full form: frames or times too far apart to pack. */
+            wmem_map_insert(wide_conns, GUINT_TO_POINTER(h->tag - 1),
+                            wmem_memdup(wmem_file_scope(), &h->c, sizeof(h->c)));
+            old->wide = 1;
+        }
+    }
+    lc_conn_unpack(&sc->pk, &h->c);
+    h->tag = stream + 1;
+    return &h->c;
 }
 
 const lc_conn *
@@ -316,14 +367,15 @@ window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
     }
 }
 
-void
-synfin_observe(packet_info *pinfo, synfin_input *in, guint idx)
+gboolean
+synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, lc_result *out)
 {
+    memset(out, 0, sizeof(*out));
     if (!in->have_seg || !in->have_stream)
-        return;
+        return FALSE;
     synfin_conn *sc = synfin_conn_of(in, TRUE);
     if (sc == NULL)
-        return;
+        return FALSE;
     in->seg.frame = pinfo->num;
     in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     window_of(pinfo, sc, in);
@@ -331,17 +383,9 @@ synfin_observe(packet_info *pinfo, synfin_input *in, guint idx)
         tuple_first_segment(in);
         sc->used = 2;
     }
-    lc_conn buf;
-    lc_conn *c = sc->wide ? (lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(in->stream))
-                          : (lc_conn_unpack(&sc->pk, &buf), &buf);
-    lc_result r;
-    lc_conn_observe(c, &in->seg, &r);
-    lc_zeek_observe(&sc->zeek, &in->seg, &r);
-    if (!sc->wide && !lc_conn_pack(c, &sc->pk)) {
-        /* From now on the full form: frames or times too far apart to pack. */
-        wmem_map_insert(wide_conns, GUINT_TO_POINTER(in->stream),
-                        wmem_memdup(wmem_file_scope(), c, sizeof(*c)));
-        sc->wide = 1;
-    }
-    result_store(pinfo->num, idx, c, &in->seg, &r);
+    lc_conn *c = conn_for_update(sc, in->stream);
+    lc_conn_observe(c, &in->seg, out);
+    lc_zeek_observe(&sc->zeek, &in->seg, out);
+    result_store(pinfo->num, idx, c, &in->seg, out);
+    return out->valid;
 }

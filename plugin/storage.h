@@ -9,10 +9,10 @@
 
 /* One connection (= one tcp.stream).  Endpoint 0 is the first sender seen;
  * later segments are numbered 0/1 by port, or by address when both ports are
- * equal.  The engine's lc_conn is kept packed (lc_conn_packed, exact); a
- * connection that does not pack (frames or times too far apart) keeps the
- * full lc_conn in a side map from then on (`wide`).  Read it with
- * synfin_conn_load. */
+ * equal.  The engine's lc_conn is kept packed (lc_conn_packed, exact), and
+ * unpacked in a small cache while the first pass follows it; a connection
+ * that does not pack (frames or times too far apart) keeps the full lc_conn
+ * in a side map from then on (`wide`).  Read it with synfin_conn_load. */
 typedef struct synfin_conn {
     lc_conn_packed pk;   /* unused when wide */
     lc_zeek  zeek;       /* Zeek-compatible conn_state and history */
@@ -59,8 +59,9 @@ const lc_conn *synfin_conn_by_stream(guint32 stream, lc_conn *buf);
 const synfin_reuse *synfin_reuse_of(guint32 stream);
 
 /* First pass: feed the segment to the engine and the Zeek summary, storing
- * its snapshot as segment `idx` of the frame (nothing when the segment
- * cannot be followed). */
-void synfin_observe(packet_info *pinfo, synfin_input *in, guint idx);
+ * its snapshot as segment `idx` of the frame, and return it in *out: TRUE
+ * when there is one (what synfin_result_load gives back on later passes),
+ * FALSE (nothing stored, *out zeroed) when the segment cannot be followed. */
+gboolean synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, lc_result *out);
 
 #endif

@@ -265,10 +265,6 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
         } else if (id == proto_tcp && nlayers < MAX_LAYERS) {
             layers[nlayers].num = num;
             layers[nlayers].quoted = in_icmp;
-            layers[nlayers].sport = (guint16)GPOINTER_TO_UINT(
-                p_get_proto_data(pinfo->pool, pinfo, hf_tcp_srcport, num));
-            layers[nlayers].dport = (guint16)GPOINTER_TO_UINT(
-                p_get_proto_data(pinfo->pool, pinfo, hf_tcp_dstport, num));
             nlayers++;
         }
     }
@@ -285,6 +281,20 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
         while (nrecs < MAX_LAYERS &&
                (th = (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, (int)nrecs)) != NULL)
             recs[nrecs++] = th;
+    }
+    /* Each layer's ports, to pair it with its record: the record's own when
+     * the frame has one TCP layer and one record (nearly every frame), else
+     * what TCP stored per layer. */
+    for (guint i = 0; i < nlayers; i++) {
+        if (nlayers == 1 && nrecs == 1 && !layers[0].quoted) {
+            layers[0].sport = (guint16)recs[0]->th_sport;
+            layers[0].dport = (guint16)recs[0]->th_dport;
+        } else {
+            layers[i].sport = (guint16)GPOINTER_TO_UINT(
+                p_get_proto_data(pinfo->pool, pinfo, hf_tcp_srcport, layers[i].num));
+            layers[i].dport = (guint16)GPOINTER_TO_UINT(
+                p_get_proto_data(pinfo->pool, pinfo, hf_tcp_dstport, layers[i].num));
+        }
     }
 
     guint seg_idx = 0;
@@ -322,10 +332,12 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
             }
             if (!in.have_seg || !in.have_stream)
                 in.incomplete = TRUE; /* not followed */
-            if (!visited)
-                synfin_observe(pinfo, &in, seg_idx);
+            /* First pass: the engine's answer as stored; later passes: the
+             * stored snapshot. */
             lc_result rbuf;
-            const lc_result *r = synfin_result_load(pinfo->num, seg_idx, &in, &rbuf) ? &rbuf : NULL;
+            const gboolean have = visited ? synfin_result_load(pinfo->num, seg_idx, &in, &rbuf)
+                                          : synfin_observe(pinfo, &in, seg_idx, &rbuf);
+            const lc_result *r = have ? &rbuf : NULL;
             if (r != NULL || in.incomplete)
                 render_segment(tvb, pinfo, tree, r, &in);
         }

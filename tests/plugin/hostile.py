@@ -28,6 +28,16 @@ needs per-frame values):
   duplicated    the same mixed capture with every frame twice: the first
                 copy of every frame shows what the original frame shows
                 (label, states, rst.check, teardown initiator).
+  crowd N       N connections open at once, each the life of
+                captures/open-close-4seg.pcap (handshake, data both ways,
+                client closes first), interleaved round-robin: one segment
+                of every connection, then the next of every connection.
+                Far more connections than the plugin keeps unpacked, and
+                (N = 7000) each spans more frames than its packed form holds
+                by its last segment.  Every frame must show the hand-checked
+                row of captures/open-close-4seg.expected.tsv for its step,
+                and synfin.ack.frame the frame worked out below, in one
+                pass and with -2.
 
 Linear cost: rst_flood and reuse are also run at half size; the CPU time synfin
 adds (against the same file with synfin disabled) for N must stay below 2.6
@@ -466,6 +476,87 @@ def check_duplicated():
         fail("duplicated: no RST counted")
 
 
+# ---------------------------------------------------------------------------
+# 5. A crowd of connections open at once
+
+# captures/open-close-4seg.pcap's segments: (from client, flags, relative
+# seq, relative ack, payload length), and the step whose segment each one's
+# ack fully covers (spec 4: synfin.ack.frame, the newest peer segment whose
+# sequence space the ack covers; None: no ack).
+CROWD_LIFE = [
+    (True, SYN, 0, None, 0, None),         # SYN 1/3
+    (False, SYN | ACK, 0, 1, 0, 0),        # SYN-ACK 2/3 covers the SYN
+    (True, ACK, 1, 1, 0, 1),               # ACK 3/3 covers the SYN-ACK
+    (True, ACK | PSH, 1, 1, 24, 1),        # request; ack still the SYN-ACK
+    (False, ACK, 1, 25, 0, 3),             # ACK of the request
+    (False, ACK | PSH, 1, 25, 26, 3),      # reply; ack still the request
+    (True, ACK, 25, 27, 0, 5),             # ACK of the reply
+    (True, ACK | FIN, 25, 27, 0, 5),       # FIN 1/4
+    (False, ACK, 27, 26, 0, 7),            # ACK 2/4 covers the FIN
+    (False, ACK | FIN, 27, 26, 0, 7),      # FIN 3/4
+    (True, ACK, 26, 28, 0, 9),             # ACK 4/4 covers the server's FIN
+]
+CAPTURES = os.path.join(HERE, "..", "..", "captures")
+
+
+def check_crowd(n):
+    with open(os.path.join(CAPTURES, "open-close-4seg.expected.tsv")) as f:
+        lines = [l.rstrip("\n").split("\t") for l in f if l.strip()]
+    head, rows = lines[0], lines[1:]
+    cols = [c for c in head if c.startswith("synfin.")]
+    if len(rows) != len(CROWD_LIFE):
+        fail("open-close-4seg.expected.tsv does not have the 11 rows of CROWD_LIFE")
+        return
+    for k, (life, row) in enumerate(zip(CROWD_LIFE, rows)):
+        exp = dict(zip(head, row))
+        ack = "" if life[3] is None else str(life[3])
+        if exp["synfin.seq.rel"] != str(life[2]) or exp["synfin.ack.rel"] != ack:
+            fail(f"CROWD_LIFE step {k} disagrees with the expected file: {exp}")
+    cap = os.path.join(os.environ["WS_TMP"], "crowd.pcap")
+    pc = Pcap(cap)
+    rng = random.Random(7)
+    isn = [(rng.getrandbits(32), rng.getrandbits(32)) for _ in range(n)]
+    client = bytes((192, 0, 2, 10))
+    server = bytes((198, 51, 100, 10))
+    t = 1_700_000_000 * 1_000_000
+    for step, (c2s, flags, seq, ack, length, _) in enumerate(CROWD_LIFE):
+        for j in range(n):
+            ci, si = isn[j]
+            cport, sport = 10000 + j, 80
+            if c2s:
+                pc.segment(t, client, server, cport, sport, flags, ci + seq,
+                           0 if ack is None else si + ack, payload=bytes(length))
+            else:
+                pc.segment(t, server, client, sport, cport, flags, si + seq, ci + ack,
+                           payload=bytes(length))
+            t += 10
+    pc.close()
+    os.chmod(cap, 0o644)
+    # frame of connection j's segment at step k: k * n + j + 1; tcp.stream j
+    for extra in ((), ("-2",)):
+        got = fields(cap, ["tcp.stream", "synfin.ack.frame"] + cols, extra=extra)
+        bad = 0
+        for k, row in enumerate(rows):
+            exp = dict(zip(head, row))
+            exp.pop("frame.number")
+            cover = CROWD_LIFE[k][5]
+            for j in range(n):
+                want = dict(exp, **{"tcp.stream": str(j),
+                                    "synfin.ack.frame": "" if cover is None else str(cover * n + j + 1)})
+                have = got.get(k * n + j + 1)
+                if have != want:
+                    bad += 1
+                    if bad <= 10:
+                        fail(f"crowd{' -2' if extra else ''}: frame {k * n + j + 1} (connection {j}, "
+                             f"step {k}): {have} != {want}")
+        print(f"crowd{' -2' if extra else ''}: {n} connections x {len(rows)} segments, "
+              f"{bad} frames differ from the expected file", flush=True)
+    counts, _, _ = tree(cap)
+    left = counts.get((None, "Left open at the end (spec 8.4)"))
+    if left != 0:
+        fail(f"crowd: {left} connections left open at the end, expected 0")
+
+
 def main():
     mode = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -477,8 +568,10 @@ def main():
         check_backwards()
     elif mode == "duplicated":
         check_duplicated()
+    elif mode == "crowd":
+        check_crowd(n or 7000)
     else:
-        print("usage: hostile.py rst_flood|reuse|backwards|duplicated [N]")
+        print("usage: hostile.py rst_flood|reuse|backwards|duplicated|crowd [N]")
         return 2
     print("PASS" if failures == 0 else f"{failures} failure(s)")
     return 0 if failures == 0 else 1
