@@ -406,6 +406,13 @@ run_release() {   # SUITE
         return
     fi
     mount_src "$r" || { cleanup; note "$s: FAILED (source mount)"; rc_all=1; return; }
+    # A synfin package left installed by an interrupted run (deb_check purges
+    # it) would put a second synfin.so beside the tests' personal one.
+    if chroot "$r" dpkg-query -W -f '${Status}' synfin 2>/dev/null | grep -q installed; then
+        say "$s: purging the synfin package an interrupted run left installed"
+        in_root "$r" apt-get $(apt_opts "$s") purge synfin >/dev/null 2>&1 ||
+            { cleanup; note "$s: FAILED (cannot purge a left-over synfin package)"; rc_all=1; return; }
+    fi
     say "$s: Wireshark $ver: configure and build in $r/build"
     # A build tree made from another source tree (another checkout) is
     # started again: CMake refuses to reuse it.

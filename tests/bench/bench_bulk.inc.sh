@@ -4,6 +4,7 @@
 #       TIME-WAIT): --count 1000 from synfin-inject (its own ports, RFC 6528
 #       ISNs, --busy-poll 0 as in bench_inject.sh) and 1000 from kernel_client; goal: synfin-inject <= 1.3x the
 #       kernel (medians of the per-exchange timers), every exchange complete;
+#       the server and both clients pinned to CPU 0 (taskset);
 #   (b) a 10 MB file from nginx (nginx-light, a config of its own in the temp
 #       folder, HTTP/1.0): synfin-inject --save-reply, curl, and a kernel
 #       socket client (python3: connect, send, read to EOF); whole-process
@@ -14,20 +15,26 @@
 # Uses bench_inject.sh's TMP, PY, INJ, ECHO_BIN, ADDR, PAYLOAD, SERVER_PID,
 # STRICT, fail(); its EXIT trap kills SERVER_PID and removes TMP.
 
-restart_echo() {   # restart_echo MODE: sets BPORT
+restart_echo() {   # restart_echo MODE [CMD-PREFIX...]: sets BPORT
+    local mode=$1; shift
     kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null
     rm -f "$TMP/port"
-    "$ECHO_BIN" --mode "$1" --port-file "$TMP/port" "$ADDR" 0 2>"$TMP/server.err" &
+    "$@" "$ECHO_BIN" --mode "$mode" --port-file "$TMP/port" "$ADDR" 0 2>"$TMP/server.err" &
     SERVER_PID=$!
     for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
     [ -s "$TMP/port" ] || fail "echo server did not start"
     BPORT=$(cat "$TMP/port")
 }
 
-# (a)
-restart_echo close-first
-"$TMP/kernel_client" "$ADDR" "$BPORT" 1000 "$PAYLOAD" 2>"$TMP/cf.kernel" || fail "kernel_client vs close-first failed"
-"$INJ" -q --stats --reply-idle 0 --linger 0 --busy-poll 0 -d "$PAYLOAD" --count 1000 "$ADDR" "$BPORT" 2>"$TMP/cf.inject" ||
+# (a) The server and both clients pinned to one CPU.  Each client is one
+# process of 1000 exchanges, and a process that the scheduler happens to run
+# on the other CPU than the server, waking one for every segment of the
+# other (see bench_inject.sh, --busy-poll), would decide the whole row.
+PIN=(taskset -c 0)
+"${PIN[@]}" true 2>/dev/null || PIN=()
+restart_echo close-first "${PIN[@]}"
+"${PIN[@]}" "$TMP/kernel_client" "$ADDR" "$BPORT" 1000 "$PAYLOAD" 2>"$TMP/cf.kernel" || fail "kernel_client vs close-first failed"
+"${PIN[@]}" "$INJ" -q --stats --reply-idle 0 --linger 0 --busy-poll 0 -d "$PAYLOAD" --count 1000 "$ADDR" "$BPORT" 2>"$TMP/cf.inject" ||
     fail "synfin-inject --count 1000 vs close-first failed: $(grep -v stats: "$TMP/cf.inject" | tail -3)"
 
 # (b)
