@@ -174,6 +174,16 @@ synfin_result_load(guint32 frame, guint idx, synfin_input *in, lc_result *out)
     return TRUE;
 }
 
+guint32
+synfin_src_hash(synfin_input *in)
+{
+    if (in->src_hash_lazy) {
+        in->src_hash = synfin_hash_address(&in->src);
+        in->src_hash_lazy = FALSE;
+    }
+    return in->src_hash;
+}
+
 synfin_conn *
 synfin_conn_of(synfin_input *in, gboolean create)
 {
@@ -191,14 +201,14 @@ synfin_conn_of(synfin_input *in, gboolean create)
             g_assert_not_reached(); /* a fresh connection always packs */
         lc_zeek_init(&sc->zeek);
         sc->ep0_port = in->seg.sport;
-        sc->ep0_addr_hash = in->src_hash;
+        sc->ep0_addr_hash = synfin_src_hash(in);
         sc->ws0 = sc->ws1 = 1; /* -1: unknown */
         sc->used = 1;
     }
     if (in->seg.sport != in->seg.dport)
         in->seg.from = in->seg.sport == sc->ep0_port ? 0 : 1;
     else
-        in->seg.from = in->src_hash == sc->ep0_addr_hash ? 0 : 1;
+        in->seg.from = synfin_src_hash(in) == sc->ep0_addr_hash ? 0 : 1;
     return sc;
 }
 
@@ -257,11 +267,11 @@ synfin_reuse_of(guint32 stream)
 
 /* The `from` value (0/1) that a segment from (src_hash, sport) has in sc. */
 static guint
-from_in(const synfin_conn *sc, const synfin_input *in)
+from_in(const synfin_conn *sc, synfin_input *in)
 {
     if (in->seg.sport != in->seg.dport)
         return in->seg.sport == sc->ep0_port ? 0 : 1;
-    return in->src_hash == sc->ep0_addr_hash ? 0 : 1;
+    return synfin_src_hash(in) == sc->ep0_addr_hash ? 0 : 1;
 }
 
 /* Spec 8.2, on the first segment of a connection: when it is a bare SYN
@@ -270,7 +280,7 @@ from_in(const synfin_conn *sc, const synfin_input *in)
  * this frame), take the reuse reading against that connection as it stands
  * now (first pass: every earlier segment seen). */
 static void
-tuple_first_segment(const synfin_input *in)
+tuple_first_segment(synfin_input *in)
 {
     const guint16 bare = in->seg.flags & (LC_SYN | LC_ACK | LC_RST | LC_FIN);
     guint32 prev_stream;
@@ -368,14 +378,17 @@ window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
 }
 
 gboolean
-synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, lc_result *out)
+synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, lc_result *out,
+               const synfin_conn **sc_out)
 {
     memset(out, 0, sizeof(*out));
+    *sc_out = NULL;
     if (!in->have_seg || !in->have_stream)
         return FALSE;
     synfin_conn *sc = synfin_conn_of(in, TRUE);
     if (sc == NULL)
         return FALSE;
+    *sc_out = sc;
     in->seg.frame = pinfo->num;
     in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     window_of(pinfo, sc, in);

@@ -41,7 +41,8 @@ extern guint pref_time_wait; /* synfin.time_wait, seconds (spec 8.2) */
 typedef struct synfin_input {
     lc_segment seg;        /* frame, time, seq, ack, len, win, flags, ports */
     guint32    stream;
-    guint32    src_hash;   /* hash of the sender's address */
+    guint32    src_hash;   /* hash of the sender's address (synfin_src_hash) */
+    gboolean   src_hash_lazy; /* src_hash not computed yet: synfin_src_hash hashes src */
     address    src, dst;   /* the layer's IP addresses (shallow: valid during the dissection) */
     gboolean   have_tap_win; /* seg.win is the TCP tap's th_win (scaled as Wireshark has it) */
     gboolean   tap_seglen; /* the tap record had the segment length (Wireshark scaled th_win) */

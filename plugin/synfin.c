@@ -157,7 +157,7 @@ input_from_tap(synfin_input *in, const tcp_info_t *th)
     in->stream = th->th_stream;
     in->have_stream = TRUE;
     in->have_seg = TRUE;
-    in->src_hash = synfin_hash_address(&th->ip_src);
+    in->src_hash_lazy = TRUE; /* needed only for a new connection or equal ports */
     in->hlen = th->th_hlen;
 }
 
@@ -166,11 +166,12 @@ input_from_tap(synfin_input *in, const tcp_info_t *th)
 
 static void
 render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const lc_result *r,
-               synfin_input *in)
+               synfin_input *in, const synfin_conn *fed_sc)
 {
     proto_tree *tree = orig_tree;
     const gboolean fed = r != NULL && r->valid;
-    const synfin_conn *sc = fed ? synfin_conn_of(in, FALSE) : NULL;
+    /* the connection: from the first pass's engine step, else looked up */
+    const synfin_conn *sc = !fed ? NULL : fed_sc != NULL ? fed_sc : synfin_conn_of(in, FALSE);
     proto_item *ti = NULL;
     char label[64];
     lc_view view;
@@ -228,7 +229,7 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
 
     if (tree != NULL)
         ti = synfin_render_tree(tvb, pinfo, tree, visible, &seg);
-    if (want_anomalies)
+    if (want_anomalies && ((is_step && want_expert) || in->incomplete || seg.anomalies != 0))
         synfin_render_expert(pinfo, ti, &seg, is_step && want_expert);
     if (want_col && seg.label != NULL)
         synfin_render_column(pinfo, seg.label);
@@ -278,7 +279,7 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
         /* The TCP tap records of this frame, one per TCP layer that reached
          * its tap point, in layer order; none on passes without taps. */
         const tcp_info_t *th;
-        while (nrecs < MAX_LAYERS &&
+        while (nrecs < nlayers &&
                (th = (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, (int)nrecs)) != NULL)
             recs[nrecs++] = th;
     }
@@ -335,11 +336,12 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
             /* First pass: the engine's answer as stored; later passes: the
              * stored snapshot. */
             lc_result rbuf;
+            const synfin_conn *sc = NULL;
             const gboolean have = visited ? synfin_result_load(pinfo->num, seg_idx, &in, &rbuf)
-                                          : synfin_observe(pinfo, &in, seg_idx, &rbuf);
+                                          : synfin_observe(pinfo, &in, seg_idx, &rbuf, &sc);
             const lc_result *r = have ? &rbuf : NULL;
             if (r != NULL || in.incomplete)
-                render_segment(tvb, pinfo, tree, r, &in);
+                render_segment(tvb, pinfo, tree, r, &in, sc);
         }
         seg_idx++;
     }
