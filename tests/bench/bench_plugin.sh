@@ -18,7 +18,10 @@
 #   label    : tshark -r CAP -T fields -e synfin.label        (synfin enabled)
 #   label_base: the same with --disable-protocol synfin (the field is then empty)
 #   plain    : tshark -r CAP  (default summary lines), with and without synfin
-# and prints CPU ratio plugin/baseline and the extra peak memory per segment.
+# and prints the CPU ratio enabled/disabled (median over the repetitions of
+# each pair's ratio; the pair runs at the same time on two CPUs, see pair();
+# also the ratio of the medians and of the minima) and the extra peak memory
+# per segment.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,27 +61,48 @@ echo "capture: $segments TCP segments, $streams connections, $(stat -c %s "$cap"
 
 # measure NAME TSHARK-ARGS...: one timed run, appends "user sys maxrss_kb"
 # to $WS_TMP/NAME.times.
+# MEASURE_CPU: when set, the run is pinned to that CPU (taskset).
 measure() {
     local name=$1; shift
-    local out=$WS_TMP/time.out
-    if ! ws_run /usr/bin/time -f '%U %S %M' -o "$out" tshark -n -r "$cap" "$@" >/dev/null 2>"$WS_TMP/stderr"; then
+    local out=$WS_TMP/$name.time.out pin=()
+    [ -n "${MEASURE_CPU:-}" ] && pin=(taskset -c "$MEASURE_CPU")
+    if ! ws_run "${pin[@]}" /usr/bin/time -f '%U %S %M' -o "$out" tshark -n -r "$cap" "$@" >/dev/null 2>"$WS_TMP/$name.stderr"; then
         echo "bench: tshark failed ($name):" >&2
-        tail -5 "$WS_TMP/stderr" >&2
-        exit 1
+        tail -5 "$WS_TMP/$name.stderr" >&2
+        return 1
     fi
     tail -1 "$out" >> "$WS_TMP/$name.times"
 }
 
+# pair BASE NAME ARGS...: the disabled and the enabled run of one
+# repetition. With two CPUs or more they run at the same time, each pinned
+# to its own CPU (swapped every repetition): a virtual machine's speed
+# drifts by tens of percent within minutes, and a simultaneous pair sees the
+# same speed. With one CPU, back to back in alternating order.
+ncpu=$(nproc 2>/dev/null || echo 1)
+command -v taskset >/dev/null 2>&1 || ncpu=1
+pair() {
+    local base=$1 name=$2; shift 2
+    if [ "$ncpu" -ge 2 ]; then
+        local a=$((i % 2)) pb pn
+        MEASURE_CPU=$a measure "$base" "$@" --disable-protocol synfin & pb=$!
+        MEASURE_CPU=$((1 - a)) measure "$name" "$@" & pn=$!
+        wait "$pb" || exit 1
+        wait "$pn" || exit 1
+    elif [ $((i % 2)) = 1 ]; then
+        measure "$base" "$@" --disable-protocol synfin || exit 1
+        measure "$name" "$@" || exit 1
+    else
+        measure "$name" "$@" || exit 1
+        measure "$base" "$@" --disable-protocol synfin || exit 1
+    fi
+}
 for i in $(seq 1 "$reps"); do
-    # Alternate, so drifts (cache, CPU frequency) hit both sides alike.
-    measure baseline -T fields -e tcp.stream --disable-protocol synfin
-    measure plugin -T fields -e tcp.stream
-    measure label_base -T fields -e synfin.label --disable-protocol synfin
-    measure label -T fields -e synfin.label
+    pair baseline plugin -T fields -e tcp.stream
+    pair label_base label -T fields -e synfin.label
     # tshark's default output (summary lines, no details): the tree is not
     # visible, so synfin builds only its Info-column label.
-    measure plain_base --disable-protocol synfin
-    measure plain
+    pair plain_base plain
     printf '.'
 done
 echo
@@ -102,13 +126,27 @@ for name, ref in (("baseline", "baseline"), ("plugin", "baseline"), ("label_base
                                               (rss - rrss) / segments))
 p_cpu, p_rss, _ = load("plugin")
 l_cpu, l_rss, _ = load("label")
+# On a shared virtual machine the speed itself drifts by tens of percent
+# within minutes; the ratio of each pair (run together), median over the
+# repetitions, is what such drift leaves alone (the headline); the ratio of
+# the medians and of the minima are printed beside it.
+def paired(name, ref):
+    rows = load(name)[2]
+    refs = load(ref)[2]
+    return statistics.median((r[0] + r[1]) / (b[0] + b[1]) for r, b in zip(rows, refs) if b[0] + b[1] > 0)
+print()
+print("%-22s %14s %16s %14s" % ("CPU enabled/disabled", "paired median", "ratio of medians", "ratio of minima"))
+for name, ref in (("plugin", "baseline"), ("plain", "plain_base"), ("label", "label_base")):
+    rows, refs = load(name)[2], load(ref)[2]
+    mn = min(u + s for u, s, _ in rows) / min(u + s for u, s, _ in refs)
+    print("%-22s %13.3fx %15.3fx %13.3fx" % (name, paired(name, ref), load(name)[0] / load(ref)[0], mn))
 print("RESULT plugin_vs_baseline cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-      % ((p_cpu / base_cpu - 1) * 100 if base_cpu else 0, (p_rss - base_rss) / segments))
+      % ((paired("plugin", "baseline") - 1) * 100, (p_rss - base_rss) / segments))
 pb_cpu, pb_rss, _ = load("plain_base")
 pl_cpu, pl_rss, _ = load("plain")
 print("RESULT plain_r_vs_baseline cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-      % ((pl_cpu / pb_cpu - 1) * 100 if pb_cpu else 0, (pl_rss - pb_rss) / segments))
+      % ((paired("plain", "plain_base") - 1) * 100, (pl_rss - pb_rss) / segments))
 lb_cpu, lb_rss, _ = load("label_base")
 print("RESULT label_vs_disabled cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-      % ((l_cpu / lb_cpu - 1) * 100 if lb_cpu else 0, (l_rss - lb_rss) / segments))
+      % ((paired("label", "label_base") - 1) * 100, (l_rss - lb_rss) / segments))
 EOF
