@@ -10,6 +10,9 @@
  *   --port-file F       write the bound port to F (PORT 0 picks one)
  *   --log F             append every byte received to F
  *   --count N           exit after N connections
+ *   --close-after N     (echo) after echoing N bytes, close our side first
+ *                       (shutdown SHUT_WR: the reply ends with our FIN), then
+ *                       read until the client closes
  * Sequential, one connection at a time; plain POSIX sockets.
  */
 #define _GNU_SOURCE
@@ -50,7 +53,7 @@ static int write_all(int fd, const char *b, size_t n)
 int main(int argc, char **argv)
 {
     const char *mode = "echo", *port_file = NULL, *log_file = NULL;
-    long count = -1;
+    long count = -1, close_after = -1;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i += 2) {
         if (i + 1 >= argc) {
@@ -61,13 +64,14 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--port-file")) port_file = argv[i + 1];
         else if (!strcmp(argv[i], "--log")) log_file = argv[i + 1];
         else if (!strcmp(argv[i], "--count")) count = strtol(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--close-after")) close_after = strtol(argv[i + 1], NULL, 10);
         else {
             fprintf(stderr, "echo_server: unknown option %s\n", argv[i]);
             return 2;
         }
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: synfin-echo-server [--mode M] [--port-file F] [--log F] [--count N] ADDR PORT\n");
+        fprintf(stderr, "usage: synfin-echo-server [--mode M] [--port-file F] [--log F] [--count N] [--close-after N] ADDR PORT\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -127,6 +131,7 @@ int main(int argc, char **argv)
         char buf[65536];
         if (slow)
             msleep(1500);
+        long echoed = 0;
         for (;;) {
             ssize_t r = read(c, buf, sizeof buf);
             if (r < 0 && errno == EINTR)
@@ -149,8 +154,14 @@ int main(int argc, char **argv)
                     write_all(c, buf + off, (size_t)(r - off < 4 ? r - off : 4));
                     msleep(20);
                 }
-            } else {
-                write_all(c, buf, (size_t)r);
+            } else if (close_after < 0 || echoed < close_after) {
+                size_t len = (size_t)r;
+                if (close_after >= 0 && (long)len > close_after - echoed)
+                    len = (size_t)(close_after - echoed);
+                write_all(c, buf, len);
+                echoed += (long)len;
+                if (close_after >= 0 && echoed >= close_after)
+                    shutdown(c, SHUT_WR);
             }
             if (!strcmp(mode, "close-first"))
                 break;

@@ -85,10 +85,10 @@ start_echo() {
     local mode=$1 addr=$2 ns=${3:-}
     rm -f "$WORK/port"
     if [ -n "$ns" ]; then
-        ip netns exec "$ns" "$ECHO" --mode "$mode" --port-file "$WORK/port" --log "$WORK/echo.log" "$addr" 0 \
+        ip netns exec "$ns" "$ECHO" --mode "$mode" ${ECHO_OPTS:-} --port-file "$WORK/port" --log "$WORK/echo.log" "$addr" 0 \
             2>"$WORK/echo.err" &
     else
-        "$ECHO" --mode "$mode" --port-file "$WORK/port" --log "$WORK/echo.log" "$addr" 0 2>"$WORK/echo.err" &
+        "$ECHO" --mode "$mode" ${ECHO_OPTS:-} --port-file "$WORK/port" --log "$WORK/echo.log" "$addr" 0 2>"$WORK/echo.err" &
     fi
     BG_PIDS+=($!)
     local i
@@ -460,15 +460,15 @@ t_icmp() {
 }
 
 t_lossy() {
-    netns_lossy
+    # The server closes first once it has echoed everything (--close-after),
+    # so the reply ends with its FIN, not by the idle rule: a lost last
+    # segment is invisible to a receiver, and when our ACKs and the server's
+    # retransmissions are dropped in turn (10 % each way) its RTO backs off
+    # past a short idle time (with 200 ms and then 2 s the ASan tree saw us
+    # close first while the server was still sending: exit 7, rightly).
+    ECHO_OPTS="--close-after 100000" netns_lossy
     head -c 100000 /dev/urandom >"$WORK/big"
-    # The echo has no end of its own: the reply ends by the idle rule. A lost
-    # last segment is invisible to a receiver (no hole after it), so the idle
-    # time must outlast the server's recovery of it (tail-loss probe, then
-    # RTOs of 200, 400, 800 ms): with the default 200 ms a dropped tail made
-    # us close while the server was still sending - exit 7, rightly (seen
-    # once in the ASan tree). 2 s fails only when 4+ sends of it are dropped.
-    inj --ns "$NS_CLI" -S 198.51.100.99 --retries 8 --reply-idle 2000 -d @"$WORK/big" --save-reply "$WORK/reply" \
+    inj --ns "$NS_CLI" -S 198.51.100.99 --retries 8 --reply-idle 20000 -d @"$WORK/big" --save-reply "$WORK/reply" \
         -w "$WORK/lossy.pcap" 203.0.113.2 "$PORT" >/dev/null
     expect_rc 0
     expect_same "$WORK/echo.log" "$WORK/big" "the server received all 100000 bytes"
@@ -551,9 +551,9 @@ t_plugin_agrees() {
     ip -n "$NS_CLI" neigh replace 198.51.100.77 lladdr "$SMAC" dev sfc0 nud permanent
     agree syn_timeout --ns "$NS_CLI" --timeout 2 198.51.100.77 9
     ip netns del "$NS_SRV"; ip netns del "$NS_CLI"
-    netns_lossy
+    ECHO_OPTS="--close-after 60000" netns_lossy   # as in t_lossy: the reply ends with the server's FIN
     head -c 60000 /dev/urandom >"$WORK/big"
-    agree lossy --ns "$NS_CLI" -S 198.51.100.99 --retries 8 --reply-idle 2000 -d @"$WORK/big" 203.0.113.2 "$PORT"
+    agree lossy --ns "$NS_CLI" -S 198.51.100.99 --retries 8 --reply-idle 20000 -d @"$WORK/big" 203.0.113.2 "$PORT"
     # servers no one in this project wrote, and the reuse shapes of spec 8.1
     ip netns del "$NS_SRV"; ip netns del "$NS_CLI"; ip netns del "$NS_END"; NETNS_MADE=0
     start_nginx
