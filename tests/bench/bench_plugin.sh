@@ -115,38 +115,30 @@ def load(name):
     cpu = statistics.median(u + s for u, s, _ in rows)
     rss = statistics.median(m for _, _, m in rows) * 1024
     return cpu, rss, rows
-base_cpu, base_rss, _ = load("baseline")
+runs = {name: load(name) for name in ("baseline", "plugin", "label_base", "label", "plain_base", "plain")}
 print("runs per configuration: %d (medians); segments: %d" % (reps, segments))
 print("%-10s %10s %12s %10s %16s" % ("config", "cpu_s", "peak_rss_MB", "cpu_ratio", "extra_B/segment"))
 for name, ref in (("baseline", "baseline"), ("plugin", "baseline"), ("label_base", "label_base"),
                   ("label", "label_base"), ("plain_base", "plain_base"), ("plain", "plain_base")):
-    cpu, rss, rows = load(name)
-    rcpu, rrss, _ = load(ref)
+    cpu, rss, _ = runs[name]
+    rcpu, rrss, _ = runs[ref]
     print("%-10s %10.2f %12.1f %9.3fx %16.1f" % (name, cpu, rss / 1e6, cpu / rcpu if rcpu else 0,
                                               (rss - rrss) / segments))
-p_cpu, p_rss, _ = load("plugin")
-l_cpu, l_rss, _ = load("label")
 # On a shared virtual machine the speed itself drifts by tens of percent
 # within minutes; the ratio of each pair (run together), median over the
 # repetitions, is what such drift leaves alone (the headline); the ratio of
 # the medians and of the minima are printed beside it.
-def paired(name, ref):
-    rows = load(name)[2]
-    refs = load(ref)[2]
-    return statistics.median((r[0] + r[1]) / (b[0] + b[1]) for r, b in zip(rows, refs) if b[0] + b[1] > 0)
+pairs = (("plugin", "baseline", "plugin_vs_baseline"), ("plain", "plain_base", "plain_r_vs_baseline"),
+         ("label", "label_base", "label_vs_disabled"))
 print()
 print("%-22s %14s %16s %14s" % ("CPU enabled/disabled", "paired median", "ratio of medians", "ratio of minima"))
-for name, ref in (("plugin", "baseline"), ("plain", "plain_base"), ("label", "label_base")):
-    rows, refs = load(name)[2], load(ref)[2]
-    mn = min(u + s for u, s, _ in rows) / min(u + s for u, s, _ in refs)
-    print("%-22s %13.3fx %15.3fx %13.3fx" % (name, paired(name, ref), load(name)[0] / load(ref)[0], mn))
-print("RESULT plugin_vs_baseline cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-      % ((paired("plugin", "baseline") - 1) * 100, (p_rss - base_rss) / segments))
-pb_cpu, pb_rss, _ = load("plain_base")
-pl_cpu, pl_rss, _ = load("plain")
-print("RESULT plain_r_vs_baseline cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-      % ((paired("plain", "plain_base") - 1) * 100, (pl_rss - pb_rss) / segments))
-lb_cpu, lb_rss, _ = load("label_base")
-print("RESULT label_vs_disabled cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-      % ((paired("label", "label_base") - 1) * 100, (l_rss - lb_rss) / segments))
+results = []
+for name, ref, result in pairs:
+    (cpu, rss, rows), (rcpu, rrss, refs) = runs[name], runs[ref]
+    paired = statistics.median((r[0] + r[1]) / (b[0] + b[1]) for r, b in zip(rows, refs) if b[0] + b[1] > 0)
+    minima = min(u + s for u, s, _ in rows) / min(u + s for u, s, _ in refs)
+    print("%-22s %13.3fx %15.3fx %13.3fx" % (name, paired, cpu / rcpu, minima))
+    results.append("RESULT %s cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
+                   % (result, (paired - 1) * 100, (rss - rrss) / segments))
+print("\n".join(results))
 EOF
