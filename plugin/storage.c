@@ -59,6 +59,14 @@ hot_slot(guint32 stream)
  * Wireshark's own conversation table, so no per-4-tuple memory is kept. */
 static wmem_map_t *reuses;
 
+/* The 4-tuples of the connections begun so far, as one bit per hash of the
+ * unordered 4-tuple (128 KiB per file, whatever its size): a connection
+ * whose bit was clear had no earlier connection on its 4-tuple, and the
+ * conversation-table lookup - the dearest step of a new connection, since
+ * a miss tries every wildcard form - is skipped. */
+#define TUPLE_BITS 20
+static guint64 *tuples_seen;
+
 static void
 storage_reset(void)
 {
@@ -68,6 +76,7 @@ storage_reset(void)
     results.nchunks = 0;
     conns.chunks = NULL;
     conns.nchunks = 0;
+    tuples_seen = NULL; /* the file scope frees it */
 }
 
 void
@@ -83,8 +92,21 @@ synfin_storage_register(void)
     register_cleanup_routine(storage_reset);
 }
 
-static void *
+static void *table_grow(chunk_table *t, guint32 index, gboolean create);
+
+/* The element's address: inline when its chunk exists (every segment but a
+ * chunk's first), else table_grow. */
+static inline void *
 table_get(chunk_table *t, guint32 index, gboolean create)
+{
+    guint ci = index >> t->shift;
+    if (G_LIKELY(ci < t->nchunks && t->chunks[ci] != NULL))
+        return t->chunks[ci] + (index & ((1u << t->shift) - 1)) * t->elem;
+    return table_grow(t, index, create);
+}
+
+static void *
+table_grow(chunk_table *t, guint32 index, gboolean create)
 {
     guint ci = index >> t->shift;
     if (ci >= t->nchunks) {
@@ -279,12 +301,30 @@ from_in(const synfin_conn *sc, synfin_input *in)
  * 4-tuple had at the frame before: Wireshark set up this connection's at
  * this frame), take the reuse reading against that connection as it stands
  * now (first pass: every earlier segment seen). */
+static gboolean
+tuple_seen_before(synfin_input *in)
+{
+    if (tuples_seen == NULL)
+        tuples_seen = (guint64 *)wmem_alloc0(wmem_file_scope(), (1u << TUPLE_BITS) / 8);
+    /* Each end (address hash, port) mixed alone, the two summed: the same
+     * value from either direction. */
+    guint64 a = ((guint64)synfin_src_hash(in) << 16 | in->seg.sport) * 0x9e3779b97f4a7c15ull;
+    guint64 b = ((guint64)synfin_hash_address(&in->dst) << 16 | in->seg.dport) * 0x9e3779b97f4a7c15ull;
+    guint64 h = (a ^ (a >> 29)) + (b ^ (b >> 29));
+    h *= 0xff51afd7ed558ccdull;
+    const guint32 bit = (guint32)(h >> (64 - TUPLE_BITS));
+    const guint64 mask = G_GUINT64_CONSTANT(1) << (bit & 63);
+    const gboolean seen = (tuples_seen[bit >> 6] & mask) != 0;
+    tuples_seen[bit >> 6] |= mask;
+    return seen;
+}
+
 static void
 tuple_first_segment(synfin_input *in)
 {
     const guint16 bare = in->seg.flags & (LC_SYN | LC_ACK | LC_RST | LC_FIN);
     guint32 prev_stream;
-    if (bare != LC_SYN || in->seg.frame <= 1 ||
+    if (!tuple_seen_before(in) || bare != LC_SYN || in->seg.frame <= 1 ||
         !synfin_stream_at(in->seg.frame - 1, &in->src, &in->dst, in->seg.sport, in->seg.dport,
                           &prev_stream) ||
         prev_stream == in->stream)

@@ -198,6 +198,8 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
          pinfo->cinfo->col_first[COL_EXPERT] >= 0);
     const gboolean want_anomalies = want_expert || pinfo->cinfo != NULL;
     const gboolean want_tap = fed && in->have_stream && have_tap_listener(synfin_tap);
+    if (tree == NULL && !want_anomalies && !want_tap)
+        return; /* e.g. tshark -T fields without a synfin field: nothing to show */
     const gboolean is_step = fed && r->step != 0 &&
         (r->phase == LC_PHASE_HANDSHAKE || r->phase == LC_PHASE_TEARDOWN);
     if (fed && (visible || want_col || (is_step && want_expert) ||
@@ -248,16 +250,75 @@ typedef struct layer_ref {
     gboolean quoted;  /* inside an ICMP/ICMPv6 error */
 } layer_ref;
 
+/* One TCP layer of the frame, not inside an ICMP error: its input (the tap
+ * record th when it has one), the engine's answer on the first pass or the
+ * stored one later, and the rendering. */
+static void
+dissect_layer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcp_info_t *th,
+              guint16 sport, guint16 dport, int occurrence, guint seg_idx)
+{
+    synfin_input in;
+    memset(&in, 0, sizeof(in));
+    in.sport = sport;
+    in.dport = dport;
+    in.occurrence = occurrence;
+    if (th != NULL) {
+        input_from_tap(&in, th);
+    } else {
+        /* No record: taps are off on this pass, or TCP stopped before its
+         * tap point (header cut, bogus header length, exception).  Read
+         * what the frame has; when that is not enough to follow the
+         * segment, the header counts as incomplete. */
+        if (!synfin_locate(pinfo, sport, dport, occurrence, &in, FALSE)) {
+            in.incomplete = TRUE;
+            in.seg.len = 0;
+            in.seg.len_known = false;
+        }
+    }
+    if (!in.have_seg || !in.have_stream)
+        in.incomplete = TRUE; /* not followed */
+    /* First pass: the engine's answer as stored; later passes: the stored
+     * snapshot. */
+    lc_result rbuf;
+    const synfin_conn *sc = NULL;
+    const gboolean have = PINFO_FD_VISITED(pinfo) ? synfin_result_load(pinfo->num, seg_idx, &in, &rbuf)
+                                                  : synfin_observe(pinfo, &in, seg_idx, &rbuf, &sc);
+    const lc_result *r = have ? &rbuf : NULL;
+    if (r != NULL || in.incomplete)
+        render_segment(tvb, pinfo, tree, r, &in, sc);
+}
+
+/* How many layers of protocol id the frame has so far (Wireshark counts
+ * them per protocol as it adds them; the count never falls below the
+ * layers in pinfo->layers). */
+static guint
+layers_of(packet_info *pinfo, int id)
+{
+    if (pinfo->proto_layers == NULL || id <= 0)
+        return 0;
+    const int *n = (const int *)wmem_map_lookup(pinfo->proto_layers, GINT_TO_POINTER(id));
+    return n != NULL && *n > 0 ? (guint)*n : 0;
+}
+
 static int
 dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
+    if (pinfo->layers == NULL || proto_tcp <= 0)
+        return 0;
+
+    /* Nearly every frame: one TCP layer, which reached its tap point, and
+     * no ICMP error around it.  No walk over the layers for that. */
+    const tcp_info_t *th0 = (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, 0);
+    if (th0 != NULL && fetch_tapped_data(tcp_tap_id, 1) == NULL && layers_of(pinfo, proto_tcp) == 1 &&
+        layers_of(pinfo, proto_icmp) == 0 && layers_of(pinfo, proto_icmpv6) == 0) {
+        dissect_layer(tvb, pinfo, tree, th0, (guint16)th0->th_sport, (guint16)th0->th_dport, 0, 0);
+        return (int)tvb_captured_length(tvb);
+    }
+
     layer_ref layers[MAX_LAYERS];
     guint nlayers = 0;
     gboolean in_icmp = FALSE;
     guint num = 0;
-
-    if (pinfo->layers == NULL || proto_tcp <= 0)
-        return 0;
     for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f != NULL; f = wmem_list_frame_next(f)) {
         int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
         num++;
@@ -272,7 +333,6 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
     if (nlayers == 0)
         return 0;
 
-    const gboolean visited = PINFO_FD_VISITED(pinfo);
     const tcp_info_t *recs[MAX_LAYERS];
     guint nrecs = 0, next_rec = 0;
     {
@@ -284,8 +344,8 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
             recs[nrecs++] = th;
     }
     /* Each layer's ports, to pair it with its record: the record's own when
-     * the frame has one TCP layer and one record (nearly every frame), else
-     * what TCP stored per layer. */
+     * the frame has one TCP layer and one record, else what TCP stored per
+     * layer. */
     for (guint i = 0; i < nlayers; i++) {
         if (nlayers == 1 && nrecs == 1 && !layers[0].quoted) {
             layers[0].sport = (guint16)recs[0]->th_sport;
@@ -307,42 +367,11 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
             th = recs[next_rec++];
         if (ly->quoted)
             continue; /* spec section 2: not a segment of the connection */
-
-        {
-            synfin_input in;
-            memset(&in, 0, sizeof(in));
-            int occurrence = 0;
-            for (guint k = 0; k < i; k++)
-                if (layers[k].sport == ly->sport && layers[k].dport == ly->dport)
-                    occurrence++;
-            in.sport = ly->sport;
-            in.dport = ly->dport;
-            in.occurrence = occurrence;
-            if (th != NULL) {
-                input_from_tap(&in, th);
-            } else {
-                /* No record: taps are off on this pass, or TCP stopped before
-                 * its tap point (header cut, bogus header length, exception).
-                 * Read what the frame has; when that is not enough to follow
-                 * the segment, the header counts as incomplete. */
-                if (!synfin_locate(pinfo, ly->sport, ly->dport, occurrence, &in, FALSE)) {
-                    in.incomplete = TRUE;
-                    in.seg.len = 0;
-                    in.seg.len_known = false;
-                }
-            }
-            if (!in.have_seg || !in.have_stream)
-                in.incomplete = TRUE; /* not followed */
-            /* First pass: the engine's answer as stored; later passes: the
-             * stored snapshot. */
-            lc_result rbuf;
-            const synfin_conn *sc = NULL;
-            const gboolean have = visited ? synfin_result_load(pinfo->num, seg_idx, &in, &rbuf)
-                                          : synfin_observe(pinfo, &in, seg_idx, &rbuf, &sc);
-            const lc_result *r = have ? &rbuf : NULL;
-            if (r != NULL || in.incomplete)
-                render_segment(tvb, pinfo, tree, r, &in, sc);
-        }
+        int occurrence = 0;
+        for (guint k = 0; k < i; k++)
+            if (layers[k].sport == ly->sport && layers[k].dport == ly->dport)
+                occurrence++;
+        dissect_layer(tvb, pinfo, tree, th, ly->sport, ly->dport, occurrence, seg_idx);
         seg_idx++;
     }
     return seg_idx ? (int)tvb_captured_length(tvb) : 0;

@@ -8,7 +8,8 @@
 #   --connections   size of the generated capture (default 30000 connections,
 #                   about 390,000 segments; written to a temp dir)
 #   --capture FILE  measure an existing capture instead
-#   --reps N        runs per configuration, alternating (default 5; median)
+#   --reps N        repetitions (default 5; median); with two CPUs a repetition
+#                   is two simultaneous pairs, the CPUs swapped
 #   --quick         smoke mode: 1,000 connections, 1 run each
 #
 # Runs tshark as uid 65534 with the plugin in a throw-away HOME (wsenv.sh),
@@ -19,9 +20,10 @@
 #   label_base: the same with --disable-protocol synfin (the field is then empty)
 #   plain    : tshark -r CAP  (default summary lines), with and without synfin
 # and prints the CPU ratio enabled/disabled (median over the repetitions of
-# each pair's ratio; the pair runs at the same time on two CPUs, see pair();
-# also the ratio of the medians and of the minima) and the extra peak memory
-# per segment.
+# each repetition's ratio; the pair runs at the same time on two CPUs, once
+# each way round, see pair(); also the lowest and highest repetition, the
+# ratio of the medians and of the minima) and the extra peak memory per
+# segment.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
         --reps) reps=$2; shift ;;
         --connections) conns=$2; shift ;;
         --capture) capture=$2; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         -*) echo "bench: unknown option $1" >&2; exit 2 ;;
         *) so=$1 ;;
     esac
@@ -74,21 +76,24 @@ measure() {
     tail -1 "$out" >> "$WS_TMP/$name.times"
 }
 
-# pair BASE NAME ARGS...: the disabled and the enabled run of one
+# pair BASE NAME ARGS...: the disabled and the enabled runs of one
 # repetition. With two CPUs or more they run at the same time, each pinned
-# to its own CPU (swapped every repetition): a virtual machine's speed
-# drifts by tens of percent within minutes, and a simultaneous pair sees the
-# same speed. With one CPU, back to back in alternating order.
+# to its own CPU, and then again with the CPUs swapped: a virtual machine's
+# speed drifts by tens of percent within minutes, and a simultaneous pair
+# sees the same speed; the two CPUs need not be equally fast, and the swap
+# cancels that. With one CPU, one pair back to back, in alternating order.
 ncpu=$(nproc 2>/dev/null || echo 1)
 command -v taskset >/dev/null 2>&1 || ncpu=1
 pair() {
     local base=$1 name=$2; shift 2
     if [ "$ncpu" -ge 2 ]; then
-        local a=$((i % 2)) pb pn
-        MEASURE_CPU=$a measure "$base" "$@" --disable-protocol synfin & pb=$!
-        MEASURE_CPU=$((1 - a)) measure "$name" "$@" & pn=$!
-        wait "$pb" || exit 1
-        wait "$pn" || exit 1
+        local a pb pn
+        for a in 0 1; do
+            MEASURE_CPU=$a measure "$base" "$@" --disable-protocol synfin & pb=$!
+            MEASURE_CPU=$((1 - a)) measure "$name" "$@" & pn=$!
+            wait "$pb" || exit 1
+            wait "$pn" || exit 1
+        done
     elif [ $((i % 2)) = 1 ]; then
         measure "$base" "$@" --disable-protocol synfin || exit 1
         measure "$name" "$@" || exit 1
@@ -108,7 +113,7 @@ done
 echo
 
 /usr/bin/python3 - "$WS_TMP" "$segments" "$reps" <<'EOF'
-import statistics, sys
+import math, statistics, sys
 tmp, segments, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def load(name):
     rows = [list(map(float, l.split())) for l in open("%s/%s.times" % (tmp, name)) if l.strip()]
@@ -126,18 +131,25 @@ for name, ref in (("baseline", "baseline"), ("plugin", "baseline"), ("label_base
                                               (rss - rrss) / segments))
 # On a shared virtual machine the speed itself drifts by tens of percent
 # within minutes; the ratio of each pair (run together), median over the
-# repetitions, is what such drift leaves alone (the headline); the ratio of
-# the medians and of the minima are printed beside it.
+# repetitions, is what such drift leaves alone (the headline). A repetition
+# with two pairs (the CPUs swapped) counts the geometric mean of their two
+# ratios. The lowest and highest repetition, the ratio of the medians and of
+# the minima are printed beside it.
 pairs = (("plugin", "baseline", "plugin_vs_baseline"), ("plain", "plain_base", "plain_r_vs_baseline"),
          ("label", "label_base", "label_vs_disabled"))
 print()
-print("%-22s %14s %16s %14s" % ("CPU enabled/disabled", "paired median", "ratio of medians", "ratio of minima"))
+print("%-22s %14s %16s %16s %14s" % ("CPU enabled/disabled", "paired median", "reps low-high",
+                                      "ratio of medians", "ratio of minima"))
 results = []
 for name, ref, result in pairs:
     (cpu, rss, rows), (rcpu, rrss, refs) = runs[name], runs[ref]
-    paired = statistics.median((r[0] + r[1]) / (b[0] + b[1]) for r, b in zip(rows, refs) if b[0] + b[1] > 0)
+    ratios = [(r[0] + r[1]) / (b[0] + b[1]) for r, b in zip(rows, refs) if b[0] + b[1] > 0]
+    per = max(1, len(ratios) // reps)  # pairs per repetition: 2 when the CPUs were swapped
+    reps_r = [math.exp(sum(map(math.log, ratios[k:k + per])) / per) for k in range(0, len(ratios), per)]
+    paired = statistics.median(reps_r)
     minima = min(u + s for u, s, _ in rows) / min(u + s for u, s, _ in refs)
-    print("%-22s %13.3fx %15.3fx %13.3fx" % (name, paired, cpu / rcpu, minima))
+    print("%-22s %13.3fx %8.3f-%.3fx %15.3fx %13.3fx" % (name, paired, min(reps_r), max(reps_r), cpu / rcpu,
+                                                         minima))
     results.append("RESULT %s cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
                    % (result, (paired - 1) * 100, (rss - rrss) / segments))
 print("\n".join(results))
