@@ -121,7 +121,8 @@ def load(name):
     rss = statistics.median(m for _, _, m in rows) * 1024
     return cpu, rss, rows
 runs = {name: load(name) for name in ("baseline", "plugin", "label_base", "label", "plain_base", "plain")}
-print("runs per configuration: %d (medians); segments: %d" % (reps, segments))
+print("repetitions: %d, %d runs per configuration (medians); segments: %d"
+      % (reps, len(runs["plugin"][2]), segments))
 print("%-10s %10s %12s %10s %16s" % ("config", "cpu_s", "peak_rss_MB", "cpu_ratio", "extra_B/segment"))
 for name, ref in (("baseline", "baseline"), ("plugin", "baseline"), ("label_base", "label_base"),
                   ("label", "label_base"), ("plain_base", "plain_base"), ("plain", "plain_base")):
