@@ -226,8 +226,8 @@ LC_RARE static void handle_rst(lc_conn *c, const lc_segment *s, lc_end *e, lc_en
     p->state = LC_CLOSED;
 }
 
-LC_RARE static void handle_bare_syn(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_end *p,
-                            lc_result *r)
+LC_RARE static void handle_bare_syn(lc_conn *c, const lc_segment *s, int si, lc_end *e,
+                                    lc_end *p, lc_result *r)
 {
     if (e->flags & END_SYN) {
         if (si == 0 && is_closed_state(e->state) && is_closed_state(p->state)) {
@@ -292,8 +292,8 @@ LC_RARE static void handle_bare_syn(lc_conn *c, const lc_segment *s, int si, lc_
         e->isn_frame = s->frame;
 }
 
-LC_RARE static void handle_synack(lc_conn *c, const lc_segment *s, int si, lc_end *e, lc_end *p,
-                          lc_result *r)
+LC_RARE static void handle_synack(lc_conn *c, const lc_segment *s, int si, lc_end *e,
+                                  lc_end *p, lc_result *r)
 {
     if (e->flags & END_SYNACK) {
         if (s->seq == e->isn) {

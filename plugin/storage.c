@@ -296,11 +296,8 @@ from_in(const synfin_conn *sc, synfin_input *in)
     return synfin_src_hash(in) == sc->ep0_addr_hash ? 0 : 1;
 }
 
-/* Spec 8.2, on the first segment of a connection: when it is a bare SYN
- * and its 4-tuple had an earlier connection (the TCP conversation the
- * 4-tuple had at the frame before: Wireshark set up this connection's at
- * this frame), take the reuse reading against that connection as it stands
- * now (first pass: every earlier segment seen). */
+/* Marks the segment's 4-tuple in tuples_seen; TRUE when it was marked
+ * already (a reuse, or another 4-tuple with the same hash). */
 static gboolean
 tuple_seen_before(synfin_input *in)
 {
@@ -319,6 +316,11 @@ tuple_seen_before(synfin_input *in)
     return seen;
 }
 
+/* Spec 8.2, on the first segment of a connection: when it is a bare SYN
+ * and its 4-tuple had an earlier connection (the TCP conversation the
+ * 4-tuple had at the frame before: Wireshark set up this connection's at
+ * this frame), take the reuse reading against that connection as it stands
+ * now (first pass: every earlier segment seen). */
 static void
 tuple_first_segment(synfin_input *in)
 {
