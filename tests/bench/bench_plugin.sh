@@ -10,7 +10,7 @@
 #   --capture FILE  measure an existing capture instead
 #   --reps N        repetitions (default 5; median); with two CPUs a repetition
 #                   is two simultaneous pairs, the CPUs swapped
-#   --quick         smoke mode: 1,000 connections, 1 run each
+#   --quick         smoke mode: 1,000 connections, 1 repetition
 #
 # Runs tshark as uid 65534 with the plugin in a throw-away HOME (wsenv.sh),
 # output to /dev/null, timed by /usr/bin/time (user+sys CPU, peak RSS):
