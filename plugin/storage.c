@@ -67,9 +67,37 @@ static wmem_map_t *reuses;
 #define TUPLE_BITS 20
 static guint64 *tuples_seen;
 
+/* Engine steps put off (first pass, when the frame shows nothing of
+ * synfin: tshark -T fields without a synfin field, the first pass of -2 or
+ * of sharkd).  They run together, in capture order, when the queue is full
+ * or before anything reads what they write, so the engine's code stays in
+ * the instruction cache across a batch instead of being evicted by the
+ * dissectors between two segments.  Everything that reads the connections
+ * or the stored results (synfin_result_load, synfin_conn_load,
+ * synfin_conn_by_stream, a step taken at once) runs pending_flush first. */
+#define PENDING_MAX 64
+typedef struct pending_step {
+    lc_segment   seg;
+    synfin_conn *sc;
+    guint32      stream;
+    guint        idx;
+} pending_step;
+static pending_step pending[PENDING_MAX];
+static guint npending;
+
+static void pending_run(void);
+
+static inline void
+pending_flush(void)
+{
+    if (G_UNLIKELY(npending != 0))
+        pending_run();
+}
+
 static void
 storage_reset(void)
 {
+    npending = 0; /* the file is gone: nothing left to read them */
     for (guint i = 0; i < G_N_ELEMENTS(hot); i++)
         hot[i].tag = 0;
     results.chunks = NULL;
@@ -169,6 +197,7 @@ gboolean
 synfin_result_load(guint32 frame, guint idx, synfin_input *in, lc_result *out)
 {
     memset(out, 0, sizeof(*out));
+    pending_flush();
     if (idx == 0) {
         const lc_result_packed *p = (const lc_result_packed *)table_get(&results, frame, FALSE);
         if (p == NULL)
@@ -237,6 +266,7 @@ synfin_conn_of(synfin_input *in, gboolean create)
 const lc_conn *
 synfin_conn_load(const synfin_conn *sc, guint32 stream, lc_conn *buf)
 {
+    pending_flush();
     if (sc->wide)
         return (const lc_conn *)wmem_map_lookup(wide_conns, GUINT_TO_POINTER(stream));
     const hot_conn *h = hot_slot(stream);
@@ -419,8 +449,31 @@ window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
     }
 }
 
+/* One engine step: the connection, its Zeek summary, the stored result. */
+static void
+step(synfin_conn *sc, guint32 stream, guint idx, const lc_segment *seg, lc_result *out)
+{
+    lc_conn *c = conn_for_update(sc, stream);
+    lc_conn_observe(c, seg, out);
+    lc_zeek_observe(&sc->zeek, seg, out);
+    result_store(seg->frame, idx, c, seg, out);
+}
+
+static void
+pending_run(void)
+{
+    const guint n = npending;
+    npending = 0;
+    for (guint i = 0; i < n; i++) {
+        const pending_step *p = &pending[i];
+        lc_result r;
+        memset(&r, 0, sizeof(r));
+        step(p->sc, p->stream, p->idx, &p->seg, &r);
+    }
+}
+
 gboolean
-synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, lc_result *out,
+synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, gboolean defer, lc_result *out,
                const synfin_conn **sc_out)
 {
     memset(out, 0, sizeof(*out));
@@ -430,17 +483,26 @@ synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, lc_result *out,
     synfin_conn *sc = synfin_conn_of(in, TRUE);
     if (sc == NULL)
         return FALSE;
-    *sc_out = sc;
     in->seg.frame = pinfo->num;
     in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    /* What needs the frame (its options, Wireshark's conversations) now. */
     window_of(pinfo, sc, in);
     if (sc->used == 1) {
         tuple_first_segment(in);
         sc->used = 2;
     }
-    lc_conn *c = conn_for_update(sc, in->stream);
-    lc_conn_observe(c, &in->seg, out);
-    lc_zeek_observe(&sc->zeek, &in->seg, out);
-    result_store(pinfo->num, idx, c, &in->seg, out);
+    if (defer) {
+        pending_step *p = &pending[npending++];
+        p->seg = in->seg;
+        p->sc = sc;
+        p->stream = in->stream;
+        p->idx = idx;
+        if (npending == PENDING_MAX)
+            pending_run();
+        return FALSE;
+    }
+    pending_flush();
+    *sc_out = sc;
+    step(sc, in->stream, idx, &in->seg, out);
     return out->valid;
 }

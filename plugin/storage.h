@@ -62,9 +62,11 @@ const synfin_reuse *synfin_reuse_of(guint32 stream);
  * its snapshot as segment `idx` of the frame, and return it in *out: TRUE
  * when there is one (what synfin_result_load gives back on later passes),
  * FALSE (nothing stored, *out zeroed) when the segment cannot be followed.
- * *sc_out: the segment's connection (NULL without one). */
-gboolean synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, lc_result *out,
-                        const synfin_conn **sc_out);
+ * *sc_out: the segment's connection (NULL without one).  `defer`: the frame
+ * shows nothing of synfin, so the step may be queued and run with others
+ * before anything reads the storage; FALSE is returned then. */
+gboolean synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, gboolean defer,
+                        lc_result *out, const synfin_conn **sc_out);
 
 /* The hash of the segment's sender address (in->src_hash), computed on first
  * use when the input came from the TCP tap record. */
