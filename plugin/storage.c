@@ -67,23 +67,34 @@ static wmem_map_t *reuses;
 #define TUPLE_BITS 20
 static guint64 *tuples_seen;
 
-/* Engine steps put off (first pass, when the frame shows nothing of
- * synfin: tshark -T fields without a synfin field, the first pass of -2 or
- * of sharkd).  They run together, in capture order, when the queue is full
- * or before anything reads what they write, so the engine's code stays in
- * the instruction cache across a batch instead of being evicted by the
- * dissectors between two segments.  Everything that reads the connections
- * or the stored results (synfin_result_load, synfin_conn_load,
- * synfin_conn_by_stream, a step taken at once) runs pending_flush first. */
+/* Engine work put off on the first pass, run together in capture order
+ * when the queue is full or before anything reads what it writes, so the
+ * engine's code stays in the instruction cache across a batch instead of
+ * being evicted by Wireshark's dissectors between two segments.
+ *   - The whole step (lc_conn_observe, lc_zeek_observe, the stored result)
+ *     when the frame shows nothing of synfin (tshark -T fields without a
+ *     synfin field, the first pass of -2 and of sharkd).
+ *   - Only its tail (lc_zeek_observe and the stored result) when the frame
+ *     shows the label or expert items but no tree wants synfin and no
+ *     synfin tap listens (plain tshark, the Info column): the label needs
+ *     lc_conn_observe's answer now, nothing shown needs the rest.
+ * Everything that reads the connections, their Zeek summaries or the
+ * stored results (synfin_result_load, synfin_conn_load,
+ * synfin_conn_by_stream, a step taken at once) runs pending_flush first;
+ * an lc_conn_observe taken at once runs the whole steps queued before it. */
 #define PENDING_MAX 64
 typedef struct pending_step {
     lc_segment   seg;
+    lc_result    r;       /* tail: lc_conn_observe's answer */
     synfin_conn *sc;
     guint32      stream;
+    guint32      base[2]; /* tail: the connection's relative bases (lc_conn_bases) */
     guint        idx;
+    gboolean     tail;
 } pending_step;
 static pending_step pending[PENDING_MAX];
 static guint npending;
+static guint npending_whole; /* how many of them are whole steps */
 
 static void pending_run(void);
 
@@ -97,7 +108,7 @@ pending_flush(void)
 static void
 storage_reset(void)
 {
-    npending = 0; /* the file is gone: nothing left to read them */
+    npending = npending_whole = 0; /* the file is gone: nothing left to read them */
     for (guint i = 0; i < G_N_ELEMENTS(hot); i++)
         hot[i].tag = 0;
     results.chunks = NULL;
@@ -176,13 +187,13 @@ overflow_key(guint32 frame, guint idx)
     return GSIZE_TO_POINTER(((gsize)frame << 8) | (idx & 0xff));
 }
 
+/* Stores the result of segment idx of frame; base: the connection's
+ * relative bases (lc_conn_bases), which the packed form needs. */
 static void
-result_store(guint32 frame, guint idx, const lc_conn *c, const lc_segment *s, const lc_result *r)
+result_store(guint32 frame, guint idx, const guint32 base[2], const lc_segment *s, const lc_result *r)
 {
     if (idx == 0) {
         lc_result_packed *p = (lc_result_packed *)table_get(&results, frame, TRUE);
-        guint32 base[2];
-        lc_conn_bases(c, base);
         if (lc_result_pack(r, frame, s->ack, base, p))
             return;
         guint16 a = RESULT_FULL;
@@ -449,31 +460,45 @@ window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
     }
 }
 
-/* One engine step: the connection, its Zeek summary, the stored result. */
-static void
-step(synfin_conn *sc, guint32 stream, guint idx, const lc_segment *seg, lc_result *out)
-{
-    lc_conn *c = conn_for_update(sc, stream);
-    lc_conn_observe(c, seg, out);
-    lc_zeek_observe(&sc->zeek, seg, out);
-    result_store(seg->frame, idx, c, seg, out);
-}
-
 static void
 pending_run(void)
 {
     const guint n = npending;
-    npending = 0;
+    npending = npending_whole = 0;
     for (guint i = 0; i < n; i++) {
-        const pending_step *p = &pending[i];
-        lc_result r;
-        memset(&r, 0, sizeof(r));
-        step(p->sc, p->stream, p->idx, &p->seg, &r);
+        pending_step *p = &pending[i];
+        if (p->tail) {
+            lc_zeek_observe(&p->sc->zeek, &p->seg, &p->r);
+            result_store(p->seg.frame, p->idx, p->base, &p->seg, &p->r);
+        } else {
+            lc_result r;
+            memset(&r, 0, sizeof(r));
+            lc_conn *c = conn_for_update(p->sc, p->stream);
+            lc_conn_observe(c, &p->seg, &r);
+            lc_zeek_observe(&p->sc->zeek, &p->seg, &r);
+            guint32 base[2];
+            lc_conn_bases(c, base);
+            result_store(p->seg.frame, p->idx, base, &p->seg, &r);
+        }
     }
 }
 
+static pending_step *
+pending_add(synfin_conn *sc, const synfin_input *in, guint idx, gboolean tail)
+{
+    pending_step *p = &pending[npending++];
+    p->seg = in->seg;
+    p->sc = sc;
+    p->stream = in->stream;
+    p->idx = idx;
+    p->tail = tail;
+    if (!tail)
+        npending_whole++;
+    return p;
+}
+
 gboolean
-synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, gboolean defer, lc_result *out,
+synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, synfin_step when, lc_result *out,
                const synfin_conn **sc_out)
 {
     memset(out, 0, sizeof(*out));
@@ -491,18 +516,28 @@ synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, gboolean defer, 
         tuple_first_segment(in);
         sc->used = 2;
     }
-    if (defer) {
-        pending_step *p = &pending[npending++];
-        p->seg = in->seg;
-        p->sc = sc;
-        p->stream = in->stream;
-        p->idx = idx;
+    if (when == SYNFIN_STEP_LATER) {
+        pending_add(sc, in, idx, FALSE);
         if (npending == PENDING_MAX)
             pending_run();
         return FALSE;
     }
-    pending_flush();
+    if (when == SYNFIN_STEP_NOW || npending_whole != 0)
+        pending_flush();
     *sc_out = sc;
-    step(sc, in->stream, idx, &in->seg, out);
+    lc_conn *c = conn_for_update(sc, in->stream);
+    lc_conn_observe(c, &in->seg, out);
+    if (when == SYNFIN_STEP_TAIL_LATER) {
+        pending_step *p = pending_add(sc, in, idx, TRUE);
+        p->r = *out;
+        lc_conn_bases(c, p->base);
+        if (npending == PENDING_MAX)
+            pending_run();
+        return out->valid;
+    }
+    lc_zeek_observe(&sc->zeek, &in->seg, out);
+    guint32 base[2];
+    lc_conn_bases(c, base);
+    result_store(pinfo->num, idx, base, &in->seg, out);
     return out->valid;
 }

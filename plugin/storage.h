@@ -58,14 +58,23 @@ const lc_conn *synfin_conn_by_stream(guint32 stream, lc_conn *buf);
 /* The reuse reading of connection `stream`, NULL when it reused nothing. */
 const synfin_reuse *synfin_reuse_of(guint32 stream);
 
+/* When synfin_observe may run the engine's work (storage.c, "Engine work
+ * put off"). */
+typedef enum synfin_step {
+    SYNFIN_STEP_NOW,        /* the frame's tree or a synfin tap reads it all */
+    SYNFIN_STEP_TAIL_LATER, /* only the label and expert items are shown */
+    SYNFIN_STEP_LATER       /* nothing of synfin is shown */
+} synfin_step;
+
 /* First pass: feed the segment to the engine and the Zeek summary, storing
  * its snapshot as segment `idx` of the frame, and return it in *out: TRUE
  * when there is one (what synfin_result_load gives back on later passes),
  * FALSE (nothing stored, *out zeroed) when the segment cannot be followed.
- * *sc_out: the segment's connection (NULL without one).  `defer`: the frame
- * shows nothing of synfin, so the step may be queued and run with others
- * before anything reads the storage; FALSE is returned then. */
-gboolean synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, gboolean defer,
+ * *sc_out: the segment's connection (NULL without one).  `when`: with
+ * SYNFIN_STEP_LATER the step is queued and FALSE returned; with
+ * SYNFIN_STEP_TAIL_LATER *out lacks the Zeek snapshot (zeek_*), which is
+ * stored later. */
+gboolean synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, synfin_step when,
                         lc_result *out, const synfin_conn **sc_out);
 
 /* The hash of the segment's sender address (in->src_hash), computed on first

@@ -164,17 +164,24 @@ input_from_tap(synfin_input *in, const tcp_info_t *th)
 /* ------------------------------------------------------------------------ */
 /* Every pass: decide what is wanted, take the view, render                  */
 
-/* The frame shows nothing of synfin on this pass: no tree that wants it, no
- * columns, no expert interest, no synfin tap listener (tshark -T fields
- * without a synfin field, the first pass of tshark -2 and of sharkd).
- * render_segment then returns at once, whatever the result. */
-static gboolean
-shows_nothing(packet_info *pinfo, proto_tree *tree)
+/* On the first pass, when the engine's work for the frame may run
+ * (storage.c, "Engine work put off"): at once when a tree wants synfin or
+ * a synfin tap listens (they read the whole snapshot and the connection);
+ * all of it later when the frame shows nothing of synfin (no columns, no
+ * expert interest: tshark -T fields without a synfin field, the first pass
+ * of -2 and of sharkd; render_segment then returns at once); else only the
+ * label and expert items are shown, and the Zeek summary and the stored
+ * result can wait. */
+static synfin_step
+step_when(packet_info *pinfo, proto_tree *tree)
 {
-    return pinfo->cinfo == NULL && !proto_field_is_referenced(tree, proto_synfin) &&
-           !(proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)) &&
-           !(expert_tap_id >= 0 && have_tap_listener(expert_tap_id)) &&
-           !have_tap_listener(synfin_tap);
+    if (proto_field_is_referenced(tree, proto_synfin) || have_tap_listener(synfin_tap))
+        return SYNFIN_STEP_NOW;
+    if (pinfo->cinfo == NULL &&
+        !(proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)) &&
+        !(expert_tap_id >= 0 && have_tap_listener(expert_tap_id)))
+        return SYNFIN_STEP_LATER;
+    return SYNFIN_STEP_TAIL_LATER;
 }
 
 static void
@@ -290,13 +297,13 @@ dissect_layer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcp_inf
     }
     if (!in.have_seg || !in.have_stream)
         in.incomplete = TRUE; /* not followed */
-    /* First pass: the engine's answer as stored (none yet when the step is
-     * queued: then nothing is shown); later passes: the stored snapshot. */
+    /* First pass: the engine's answer (none yet when the step is queued:
+     * then nothing is shown); later passes: the stored snapshot. */
     lc_result rbuf;
     const synfin_conn *sc = NULL;
     const gboolean have = PINFO_FD_VISITED(pinfo)
         ? synfin_result_load(pinfo->num, seg_idx, &in, &rbuf)
-        : synfin_observe(pinfo, &in, seg_idx, shows_nothing(pinfo, tree), &rbuf, &sc);
+        : synfin_observe(pinfo, &in, seg_idx, step_when(pinfo, tree), &rbuf, &sc);
     const lc_result *r = have ? &rbuf : NULL;
     if (r != NULL || in.incomplete)
         render_segment(tvb, pinfo, tree, r, &in, sc);
