@@ -25,12 +25,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 reps=6 conns=30000 capture=
 sos=() targs=()
+. "$here/bench_plugin.inc.sh"
 while [ $# -gt 0 ]; do
+    bench_opt "$@"
+    if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
     case "$1" in
-        --quick) quick=1; reps=1; conns=1000 ;;
-        --reps) reps=$2; shift ;;
-        --connections) conns=$2; shift ;;
-        --capture) capture=$2; shift ;;
         -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) if [ ${#sos[@]} -lt 2 ]; then sos+=("$1"); else targs+=("$1"); fi ;;
     esac
@@ -58,15 +57,7 @@ chmod -R a+rX "$home_b"
 WS_HOME=$home_b ws_run tshark -G plugins 2>/dev/null | grep -q '^synfin\.so' ||
     { echo "bench_ab: ${sos[1]} did not load in tshark" >&2; exit 1; }
 
-cap=$WS_TMP/bench.pcap
-if [ -n "$capture" ]; then
-    [ -r "$capture" ] || { echo "bench_ab: cannot read $capture" >&2; exit 1; }
-    cp "$capture" "$cap"
-else
-    echo "generating $conns connections ..."
-    /usr/bin/python3 "$here/gen_capture.py" --connections "$conns" "$cap"
-fi
-chmod 644 "$cap"
+bench_stage_capture
 echo "A: ${sos[0]}"
 echo "B: ${sos[1]}"
 echo "tshark -n -r $(basename "${capture:-$cap}") ${targs[*]}"

@@ -28,12 +28,11 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 reps=5 conns=30000 capture= so=
+. "$here/bench_plugin.inc.sh"
 while [ $# -gt 0 ]; do
+    bench_opt "$@"
+    if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
     case "$1" in
-        --quick) quick=1; reps=1; conns=1000 ;;
-        --reps) reps=$2; shift ;;
-        --connections) conns=$2; shift ;;
-        --capture) capture=$2; shift ;;
         -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         -*) echo "bench: unknown option $1" >&2; exit 2 ;;
         *) so=$1 ;;
@@ -46,16 +45,7 @@ done
 . "$here/../lib/wsenv.sh"
 ws_setup "$so"
 
-cap=$WS_TMP/bench.pcap
-if [ -n "$capture" ]; then
-    [ -r "$capture" ] || { echo "bench: cannot read $capture" >&2; exit 1; }
-    cp "$capture" "$cap"
-    echo "capture: $capture"
-else
-    echo "generating $conns connections ..."
-    /usr/bin/python3 "$here/gen_capture.py" --connections "$conns" "$cap"
-fi
-chmod 644 "$cap"
+bench_stage_capture
 segments=$(ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | grep -c .)
 streams=$(ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | sort -u | grep -c .)
 echo "capture: $segments TCP segments, $streams connections, $(stat -c %s "$cap") bytes"
