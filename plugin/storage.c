@@ -85,10 +85,10 @@ static guint64 *tuples_seen;
 #define PENDING_MAX 64
 typedef struct pending_step {
     lc_segment   seg;
-    lc_result    r;       /* tail: lc_conn_observe's answer */
+    lc_result    r;       /* tail: lc_conn_observe's answer (whole: filled when run) */
     synfin_conn *sc;
     guint32      stream;
-    guint32      base[2]; /* tail: the connection's relative bases (lc_conn_bases) */
+    guint32      base[2]; /* the connection's relative bases (lc_conn_bases) */
     guint        idx;
     gboolean     tail;
 } pending_step;
@@ -460,6 +460,24 @@ window_of(packet_info *pinfo, synfin_conn *sc, synfin_input *in)
     }
 }
 
+/* The step's first half: the connection's own rules (lc_conn_observe) into
+ * *r, and the connection's relative bases that storing r needs. */
+static void
+step_conn(synfin_conn *sc, guint32 stream, const lc_segment *seg, lc_result *r, guint32 base[2])
+{
+    lc_conn *c = conn_for_update(sc, stream);
+    lc_conn_observe(c, seg, r);
+    lc_conn_bases(c, base);
+}
+
+/* The step's tail: the Zeek summary, then the stored result. */
+static void
+step_tail(synfin_conn *sc, guint idx, const guint32 base[2], const lc_segment *seg, lc_result *r)
+{
+    lc_zeek_observe(&sc->zeek, seg, r);
+    result_store(seg->frame, idx, base, seg, r);
+}
+
 static void
 pending_run(void)
 {
@@ -467,34 +485,35 @@ pending_run(void)
     npending = npending_whole = 0;
     for (guint i = 0; i < n; i++) {
         pending_step *p = &pending[i];
-        if (p->tail) {
-            lc_zeek_observe(&p->sc->zeek, &p->seg, &p->r);
-            result_store(p->seg.frame, p->idx, p->base, &p->seg, &p->r);
-        } else {
-            lc_result r;
-            memset(&r, 0, sizeof(r));
-            lc_conn *c = conn_for_update(p->sc, p->stream);
-            lc_conn_observe(c, &p->seg, &r);
-            lc_zeek_observe(&p->sc->zeek, &p->seg, &r);
-            guint32 base[2];
-            lc_conn_bases(c, base);
-            result_store(p->seg.frame, p->idx, base, &p->seg, &r);
+        if (!p->tail) {
+            memset(&p->r, 0, sizeof(p->r));
+            step_conn(p->sc, p->stream, &p->seg, &p->r, p->base);
         }
+        step_tail(p->sc, p->idx, p->base, &p->seg, &p->r);
     }
 }
 
-static pending_step *
-pending_add(synfin_conn *sc, const synfin_input *in, guint idx, gboolean tail)
+/* Queues the segment's step: the whole of it, or (r and base given: what
+ * step_conn gave) its tail; runs the queue when it is full. */
+static void
+pending_add(synfin_conn *sc, const synfin_input *in, guint idx, const lc_result *r,
+            const guint32 base[2])
 {
     pending_step *p = &pending[npending++];
     p->seg = in->seg;
     p->sc = sc;
     p->stream = in->stream;
     p->idx = idx;
-    p->tail = tail;
-    if (!tail)
+    p->tail = r != NULL;
+    if (p->tail) {
+        p->r = *r;
+        p->base[0] = base[0];
+        p->base[1] = base[1];
+    } else {
         npending_whole++;
-    return p;
+    }
+    if (npending == PENDING_MAX)
+        pending_run();
 }
 
 gboolean
@@ -517,27 +536,17 @@ synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, synfin_step when
         sc->used = 2;
     }
     if (when == SYNFIN_STEP_LATER) {
-        pending_add(sc, in, idx, FALSE);
-        if (npending == PENDING_MAX)
-            pending_run();
+        pending_add(sc, in, idx, NULL, NULL);
         return FALSE;
     }
     if (when == SYNFIN_STEP_NOW || npending_whole != 0)
         pending_flush();
     *sc_out = sc;
-    lc_conn *c = conn_for_update(sc, in->stream);
-    lc_conn_observe(c, &in->seg, out);
-    if (when == SYNFIN_STEP_TAIL_LATER) {
-        pending_step *p = pending_add(sc, in, idx, TRUE);
-        p->r = *out;
-        lc_conn_bases(c, p->base);
-        if (npending == PENDING_MAX)
-            pending_run();
-        return out->valid;
-    }
-    lc_zeek_observe(&sc->zeek, &in->seg, out);
     guint32 base[2];
-    lc_conn_bases(c, base);
-    result_store(pinfo->num, idx, base, &in->seg, out);
+    step_conn(sc, in->stream, &in->seg, out, base);
+    if (when == SYNFIN_STEP_TAIL_LATER)
+        pending_add(sc, in, idx, out, base);
+    else
+        step_tail(sc, idx, base, &in->seg, out);
     return out->valid;
 }

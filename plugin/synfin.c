@@ -172,14 +172,20 @@ input_from_tap(synfin_input *in, const tcp_info_t *th)
  * of -2 and of sharkd; render_segment then returns at once); else only the
  * label and expert items are shown, and the Zeek summary and the stored
  * result can wait. */
+/* An expert filter or field, or the expert tap, wants expert info. */
+static gboolean
+expert_wanted(proto_tree *tree)
+{
+    return (proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)) ||
+           (expert_tap_id >= 0 && have_tap_listener(expert_tap_id));
+}
+
 static synfin_step
 step_when(packet_info *pinfo, proto_tree *tree)
 {
     if (proto_field_is_referenced(tree, proto_synfin) || have_tap_listener(synfin_tap))
         return SYNFIN_STEP_NOW;
-    if (pinfo->cinfo == NULL &&
-        !(proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)) &&
-        !(expert_tap_id >= 0 && have_tap_listener(expert_tap_id)))
+    if (pinfo->cinfo == NULL && !expert_wanted(tree))
         return SYNFIN_STEP_LATER;
     return SYNFIN_STEP_TAIL_LATER;
 }
@@ -210,9 +216,7 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
      * are columns, so that the GUI's expert indicator sees them on the first
      * pass; the Chat items of the steps (every few segments) only when the
      * Expert column is shown. */
-    const gboolean want_expert_any = tree != NULL ||
-        (proto_ws_expert > 0 && proto_field_is_referenced(orig_tree, proto_ws_expert)) ||
-        (expert_tap_id >= 0 && have_tap_listener(expert_tap_id));
+    const gboolean want_expert_any = tree != NULL || expert_wanted(orig_tree);
     const gboolean want_expert = want_expert_any ||
         (pinfo->cinfo != NULL && pinfo->cinfo->col_first != NULL &&
          pinfo->cinfo->col_first[COL_EXPERT] >= 0);
