@@ -41,21 +41,13 @@ done
 [ -x /usr/bin/time ] || { echo "bench_ab: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 command -v taskset >/dev/null 2>&1 || { echo "bench_ab: taskset missing (util-linux)" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench_ab: needs two CPUs (a pair runs A and B at the same time)" >&2; exit 1; }
-[ -r "${sos[1]}" ] || { echo "bench_ab: plugin not found: ${sos[1]}" >&2; exit 1; }
 [ "$quick" = 1 ] && echo "quick mode: $conns connections, 1 repetition (a smoke test, not a measurement)"
 
 . "$here/../lib/wsenv.sh"
-ws_setup "${sos[0]}"
+ws_setup "${sos[1]}"
+home_b=$WS_HOME
+ws_setup "${sos[0]}" # WS_TMP: A's
 home_a=$WS_HOME
-# B's HOME inside A's (removed with it by ws_cleanup), the same layout.
-home_b=$WS_TMP/home-b
-mkdir -p "$home_b/.local/lib/wireshark/plugins/$SYNFIN_WS_XY/epan" "$home_b/.config/wireshark" \
-         "$home_b/tmp" "$home_b/no-extcap"
-cp "${sos[1]}" "$home_b/.local/lib/wireshark/plugins/$SYNFIN_WS_XY/epan/synfin.so"
-chmod -R a+rX "$home_b"
-[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$home_b"
-WS_HOME=$home_b ws_run tshark -G plugins 2>/dev/null | grep -q '^synfin\.so' ||
-    { echo "bench_ab: ${sos[1]} did not load in tshark" >&2; exit 1; }
 
 bench_stage_capture
 echo "A: ${sos[0]}"

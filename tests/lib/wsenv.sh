@@ -4,7 +4,9 @@
 # Source it, then:
 #   ws_setup PLUGIN_SO     creates a throw-away HOME with the plugin linked in
 #   ws_run tshark ARGS...  runs a Wireshark program in that HOME as uid 65534
-#   ws_cleanup             removes the HOME (also done by an EXIT trap)
+#   ws_cleanup             removes the HOME (also done by an EXIT trap); after
+#                          several ws_setup calls (one HOME per plugin build,
+#                          the latest in WS_HOME), removes them all
 # Files the programs read or write must be readable/writable by uid 65534;
 # WS_TMP is a directory that is.
 # Variables: WS_HOME (the HOME), WS_TMP (a scratch dir owned by uid 65534),
@@ -84,6 +86,7 @@ ws_setup() {
     esac
     ws_plugin_xy || return 1
     WS_HOME=$(mktemp -d /tmp/synfin-ws.XXXXXX)
+    WS_HOMES="${WS_HOMES:-} $WS_HOME"
     local pdir=$WS_HOME/.local/lib/wireshark/plugins/$SYNFIN_WS_XY/epan
     mkdir -p "$pdir" "$WS_HOME/.config/wireshark" "$WS_HOME/tmp" "$WS_HOME/no-extcap"
     cp "$so" "$pdir/synfin.so"
@@ -120,8 +123,11 @@ ws_run() {
 }
 
 ws_cleanup() {
-    if [ -n "${WS_HOME:-}" ] && [ -d "$WS_HOME" ]; then
-        rm -rf "$WS_HOME"
-    fi
-    WS_HOME=
+    local h
+    for h in ${WS_HOMES:-} ${WS_HOME:-}; do
+        if [ -d "$h" ]; then
+            rm -rf "$h"
+        fi
+    done
+    WS_HOME= WS_HOMES=
 }

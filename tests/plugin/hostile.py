@@ -41,7 +41,7 @@ needs per-frame values):
 
 Linear cost: rst_flood and reuse are also run at half size; the CPU time synfin
 adds (against the same file with synfin disabled) for N must stay below 2.6
-times that for N/2 (check_linear; each time the fastest of up to three runs).
+times that for N/2 (check_linear; each time the fastest of up to five runs).
 tshark must exit 0 with no dissector bug, no CRITICAL and no sanitizer report.
 
 usage: hostile.py MODE [N]   (run through tests/lib/with-ws.sh)
