@@ -12,14 +12,12 @@
 #   --quick         smoke mode: 1,000 connections, 1 repetition
 #
 # Both builds run enabled, as uid 65534 with the plugin in a throw-away
-# HOME each (wsenv.sh), output to /dev/null. A pair is A and B started at
-# the same time, each pinned to one of the two CPUs; each repetition runs
-# one pair and then another with the CPUs swapped. A virtual machine's
-# speed drifts within minutes and its two CPUs need not be equally fast:
-# the two runs of a pair see the same moment, the swap cancels the CPUs.
-# Prints each pair's CPU ratio B/A (user+sys, /usr/bin/time), their
-# geometric mean, median and range, and "RESULT ab cpu_ratio=GEOMEAN
-# pairs=N" (below 1: B is cheaper). Needs two CPUs and taskset.
+# HOME each (wsenv.sh), output to /dev/null. A pair is A and B taking turns
+# on one CPU (bench_pairs in bench_plugin.inc.sh); with two CPUs a
+# repetition is two pairs at the same time, A first on CPU 0, B first on
+# CPU 1. Prints each pair's CPU ratio B/A (user+sys, /usr/bin/time), their
+# geometric mean with about 95 % of its uncertainty, median and range, and
+# "RESULT ab cpu_ratio=GEOMEAN pairs=N" (below 1: B is cheaper).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,8 +37,6 @@ done
 [ ${#targs[@]} -gt 0 ] || targs=(-T fields -e tcp.stream)
 [ ${#targs[@]} = 1 ] && [ -z "${targs[0]}" ] && targs=()
 [ -x /usr/bin/time ] || { echo "bench_ab: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
-command -v taskset >/dev/null 2>&1 || { echo "bench_ab: taskset missing (util-linux)" >&2; exit 1; }
-[ "$(nproc)" -ge 2 ] || { echo "bench_ab: needs two CPUs (a pair runs A and B at the same time)" >&2; exit 1; }
 [ "$quick" = 1 ] && echo "quick mode: $conns connections, 1 repetition (a smoke test, not a measurement)"
 
 . "$here/../lib/wsenv.sh"
@@ -54,25 +50,27 @@ echo "A: ${sos[0]}"
 echo "B: ${sos[1]}"
 echo "tshark -n -r $(basename "${capture:-$cap}") ${targs[*]}"
 
-# run WHO HOME CPU: one timed run, "user sys" into $WS_TMP/WHO.time
+# run WHO HOME CPU: one timed run, "user sys" into $WS_TMP/WHO.CPU.time,
+# pinned to CPU unless it is empty.
 run() {
-    local out=$WS_TMP/$1.time
-    if ! WS_HOME=$2 ws_run taskset -c "$3" /usr/bin/time -f '%U %S' -o "$out" \
-            tshark -n -r "$cap" "${targs[@]}" >/dev/null 2>"$WS_TMP/$1.stderr"; then
+    local out=$WS_TMP/$1.$3.time pin=()
+    [ -n "$3" ] && pin=(taskset -c "$3")
+    if ! WS_HOME=$2 ws_run "${pin[@]}" /usr/bin/time -f '%U %S' -o "$out" \
+            tshark -n -r "$cap" "${targs[@]}" >/dev/null 2>"$WS_TMP/$1.$3.stderr"; then
         echo "bench_ab: tshark failed ($1):" >&2
-        tail -5 "$WS_TMP/$1.stderr" >&2
+        tail -5 "$WS_TMP/$1.$3.stderr" >&2
         return 1
     fi
 }
+run_a() { run a "$home_a" "$1"; }
+run_b() { run b "$home_b" "$1"; }
+# record CPU: the pair that ran on CPU, as a line of $WS_TMP/pairs
+record() {
+    printf '%s %s %s\n' "${1:--}" "$(tail -1 "$WS_TMP/a.$1.time")" "$(tail -1 "$WS_TMP/b.$1.time")" >> "$WS_TMP/pairs"
+}
 : > "$WS_TMP/pairs"
 for _ in $(seq 1 "$reps"); do
-    for c in 0 1; do
-        run a "$home_a" "$c" & pa=$!
-        run b "$home_b" $((1 - c)) & pb=$!
-        wait "$pa" || exit 1
-        wait "$pb" || exit 1
-        printf '%s %s %s\n' "$c" "$(tail -1 "$WS_TMP/a.time")" "$(tail -1 "$WS_TMP/b.time")" >> "$WS_TMP/pairs"
-    done
+    bench_pairs run_a run_b record || exit 1
     printf '.'
 done
 echo
@@ -90,8 +88,10 @@ for n, line in enumerate(open(sys.argv[1]), 1):
     print("%-5d %-5s %8.2f %8.2f %7.3f" % (n, c, a, b, b / a))
 if not ratios:
     sys.exit("bench_ab: no timed pairs")
-g = math.exp(sum(map(math.log, ratios)) / len(ratios))
-print("B/A: geometric mean %.3f, median %.3f, range %.3f-%.3f over %d pairs"
-      % (g, statistics.median(ratios), min(ratios), max(ratios), len(ratios)))
+logs = [math.log(r) for r in ratios]
+g = math.exp(statistics.fmean(logs))
+half = "%.1f %%" % (200 * statistics.stdev(logs) / math.sqrt(len(logs))) if len(logs) > 1 else "?"
+print("B/A: geometric mean %.3f (95 %% +- %s), median %.3f, range %.3f-%.3f over %d pairs"
+      % (g, half, statistics.median(ratios), min(ratios), max(ratios), len(ratios)))
 print("RESULT ab cpu_ratio=%.3f pairs=%d" % (g, len(ratios)))
 EOF

@@ -1,5 +1,6 @@
 # bench_plugin.inc.sh - what bench_plugin.sh and bench_ab.sh share: their
-# common options and the capture they measure. Sourced; uses and sets the
+# common options, the capture they measure and how two runs are timed
+# against each other. Sourced; uses and sets the
 # callers' variables quick, reps, conns, capture and here (the scripts'
 # folder), and WS_TMP from wsenv.sh.
 
@@ -30,4 +31,44 @@ bench_stage_capture() {
         /usr/bin/python3 "$here/gen_capture.py" --connections "$conns" "$cap"
     fi
     chmod 644 "$cap"
+}
+
+# bench_pairs FUNC_A FUNC_B RECORD: one repetition of two timed runs that
+# are to be compared. FUNC_A CPU and FUNC_B CPU each make one timed tshark run,
+# pinned to CPU when CPU is not empty. The two run in turns of BENCH_TURN
+# seconds (default 0.1) on one CPU, alternate.py stopping the one whose
+# turn it is not: this machine's speed drifts by several percent within
+# seconds, and runs that take turns see the same drift. Runs started at
+# the same time on two CPUs do not (those pairs spread by ±10 %), and two
+# runs left to the scheduler's own time slices of a few milliseconds pay
+# for refilling the caches after each other, which hides part of the
+# difference (README "Performance"). With two CPUs and taskset, a repetition is two such
+# pairs at the same time: on CPU 0 A takes the first turn, on CPU 1 B.
+# Then RECORD CPU runs for each pair, in CPU order (CPU empty for one pair).
+bench_together() {
+    local cpu=$1 a b rc=0
+    set -m # each run in its own process group, for alternate.py to stop
+    "$2" "$cpu" & a=$!
+    "$3" "$cpu" & b=$!
+    set +m
+    if [ -n "$cpu" ]; then
+        taskset -c "$cpu" /usr/bin/python3 "$here/alternate.py" "${BENCH_TURN:-0.1}" "$a" "$b" 2>/dev/null || rc=1
+    else
+        /usr/bin/python3 "$here/alternate.py" "${BENCH_TURN:-0.1}" "$a" "$b" 2>/dev/null || rc=1
+    fi
+    wait "$a" || rc=1
+    wait "$b" || rc=1
+    return "$rc"
+}
+bench_pairs() {
+    local p0 p1 rc=0
+    if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+        bench_together 0 "$1" "$2" & p0=$!
+        bench_together 1 "$2" "$1" & p1=$!
+        wait "$p0" || rc=1
+        wait "$p1" || rc=1
+        [ "$rc" = 0 ] && "$3" 0 && "$3" 1
+    else
+        bench_together "" "$1" "$2" && "$3" ""
+    fi
 }

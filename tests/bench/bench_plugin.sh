@@ -8,8 +8,8 @@
 #   --connections   size of the generated capture (default 30000 connections,
 #                   about 390,000 segments; written to a temp dir)
 #   --capture FILE  measure an existing capture instead
-#   --reps N        repetitions (default 5; median); with two CPUs a repetition
-#                   is two simultaneous pairs, the CPUs swapped
+#   --reps N        repetitions (default 5); with two CPUs a repetition is
+#                   two pairs, one on each CPU
 #   --quick         smoke mode: 1,000 connections, 1 repetition
 #
 # Runs tshark as uid 65534 with the plugin in a throw-away HOME (wsenv.sh),
@@ -19,11 +19,10 @@
 #   label    : tshark -r CAP -T fields -e synfin.label        (synfin enabled)
 #   label_base: the same with --disable-protocol synfin (the field is then empty)
 #   plain    : tshark -r CAP  (default summary lines), with and without synfin
-# and prints the CPU ratio enabled/disabled (median over the repetitions of
-# each repetition's ratio; the pair runs at the same time on two CPUs, once
-# each way round, see pair(); also the lowest and highest repetition, the
-# ratio of the medians and of the minima) and the extra peak memory per
-# segment.
+# and prints the CPU ratio enabled/disabled (the geometric mean over the
+# pairs, whose two runs take turns on one CPU: bench_pairs in
+# bench_plugin.inc.sh; about 95 % of its uncertainty; the lowest and highest
+# pair) and the extra peak memory per segment.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,46 +50,33 @@ streams=$(ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | sort 
 echo "capture: $segments TCP segments, $streams connections, $(stat -c %s "$cap") bytes"
 [ "$segments" -gt 0 ] || { echo "bench: no TCP segments in the capture" >&2; exit 1; }
 
-# measure NAME TSHARK-ARGS...: one timed run, appends "user sys maxrss_kb"
-# to $WS_TMP/NAME.times.
-# MEASURE_CPU: when set, the run is pinned to that CPU (taskset).
+# measure NAME CPU TSHARK-ARGS...: one timed run ("user sys maxrss_kb" into
+# $WS_TMP/NAME.CPU.time), pinned to CPU unless it is empty.
 measure() {
-    local name=$1; shift
-    local out=$WS_TMP/$name.time.out pin=()
-    [ -n "${MEASURE_CPU:-}" ] && pin=(taskset -c "$MEASURE_CPU")
-    if ! ws_run "${pin[@]}" /usr/bin/time -f '%U %S %M' -o "$out" tshark -n -r "$cap" "$@" >/dev/null 2>"$WS_TMP/$name.stderr"; then
+    local name=$1 cpu=$2; shift 2
+    local out=$WS_TMP/$name.$cpu.time pin=()
+    [ -n "$cpu" ] && pin=(taskset -c "$cpu")
+    if ! ws_run "${pin[@]}" /usr/bin/time -f '%U %S %M' -o "$out" tshark -n -r "$cap" "$@" >/dev/null 2>"$WS_TMP/$name.$cpu.stderr"; then
         echo "bench: tshark failed ($name):" >&2
-        tail -5 "$WS_TMP/$name.stderr" >&2
+        tail -5 "$WS_TMP/$name.$cpu.stderr" >&2
         return 1
     fi
-    tail -1 "$out" >> "$WS_TMP/$name.times"
 }
+run_base() { measure "$pair_base" "$1" "${pair_args[@]}" --disable-protocol synfin; }
+run_name() { measure "$pair_name" "$1" "${pair_args[@]}"; }
 
-# pair BASE NAME ARGS...: the disabled and the enabled runs of one
-# repetition. With two CPUs or more they run at the same time, each pinned
-# to its own CPU, and then again with the CPUs swapped: a virtual machine's
-# speed drifts by tens of percent within minutes, and a simultaneous pair
-# sees the same speed; the two CPUs need not be equally fast, and the swap
-# cancels that. With one CPU, one pair back to back, in alternating order.
-ncpu=$(nproc 2>/dev/null || echo 1)
-command -v taskset >/dev/null 2>&1 || ncpu=1
+# pair BASE NAME ARGS...: one repetition of the disabled and the enabled
+# run (bench_pairs: in turns on one CPU; two such pairs when there are two
+# CPUs); appends each pair's two lines to $WS_TMP/BASE.times and NAME.times
+# in the same order, so that line k of one goes with line k of the other.
+record() {
+    tail -1 "$WS_TMP/$pair_base.$1.time" >> "$WS_TMP/$pair_base.times"
+    tail -1 "$WS_TMP/$pair_name.$1.time" >> "$WS_TMP/$pair_name.times"
+}
 pair() {
-    local base=$1 name=$2; shift 2
-    if [ "$ncpu" -ge 2 ]; then
-        local a pb pn
-        for a in 0 1; do
-            MEASURE_CPU=$a measure "$base" "$@" --disable-protocol synfin & pb=$!
-            MEASURE_CPU=$((1 - a)) measure "$name" "$@" & pn=$!
-            wait "$pb" || exit 1
-            wait "$pn" || exit 1
-        done
-    elif [ $((i % 2)) = 1 ]; then
-        measure "$base" "$@" --disable-protocol synfin || exit 1
-        measure "$name" "$@" || exit 1
-    else
-        measure "$name" "$@" || exit 1
-        measure "$base" "$@" --disable-protocol synfin || exit 1
-    fi
+    pair_base=$1 pair_name=$2; shift 2
+    pair_args=("$@")
+    bench_pairs run_base run_name record || exit 1
 }
 for i in $(seq 1 "$reps"); do
     pair baseline plugin -T fields -e tcp.stream
@@ -120,28 +106,28 @@ for name, ref in (("baseline", "baseline"), ("plugin", "baseline"), ("label_base
     rcpu, rrss, _ = runs[ref]
     print("%-10s %10.2f %12.1f %9.3fx %16.1f" % (name, cpu, rss / 1e6, cpu / rcpu if rcpu else 0,
                                               (rss - rrss) / segments))
-# On a shared virtual machine the speed itself drifts by tens of percent
-# within minutes; the ratio of each pair (run together), median over the
-# repetitions, is what such drift leaves alone (the headline). A repetition
-# with two pairs (the CPUs swapped) counts the geometric mean of their two
-# ratios. The lowest and highest repetition, the ratio of the medians and of
-# the minima are printed beside it.
+# The headline is the geometric mean of the pairs' ratios (each pair's two
+# runs took turns on one CPU, see bench_pairs), with about 95 % of its
+# uncertainty (two standard errors of the mean log ratio) and the lowest
+# and highest pair beside it.
 pairs = (("plugin", "baseline", "plugin_vs_baseline"), ("plain", "plain_base", "plain_r_vs_baseline"),
          ("label", "label_base", "label_vs_disabled"))
 print()
-print("%-22s %14s %16s %16s %14s" % ("CPU enabled/disabled", "paired median", "reps low-high",
-                                      "ratio of medians", "ratio of minima"))
+print("%-22s %14s %12s %16s %6s" % ("CPU enabled/disabled", "geometric mean", "95 % +-", "pairs low-high",
+                                    "pairs"))
 results = []
 for name, ref, result in pairs:
     (cpu, rss, rows), (rcpu, rrss, refs) = runs[name], runs[ref]
-    ratios = [(r[0] + r[1]) / (b[0] + b[1]) for r, b in zip(rows, refs) if b[0] + b[1] > 0]
-    per = max(1, len(ratios) // reps)  # pairs per repetition: 2 when the CPUs were swapped
-    reps_r = [math.exp(sum(map(math.log, ratios[k:k + per])) / per) for k in range(0, len(ratios), per)]
-    paired = statistics.median(reps_r)
-    minima = min(u + s for u, s, _ in rows) / min(u + s for u, s, _ in refs)
-    print("%-22s %13.3fx %8.3f-%.3fx %15.3fx %13.3fx" % (name, paired, min(reps_r), max(reps_r), cpu / rcpu,
-                                                         minima))
-    results.append("RESULT %s cpu_extra_percent=%.1f extra_bytes_per_segment=%.1f"
-                   % (result, (paired - 1) * 100, (rss - rrss) / segments))
+    logs = [math.log((r[0] + r[1]) / (b[0] + b[1])) for r, b in zip(rows, refs)
+            if b[0] + b[1] > 0 and r[0] + r[1] > 0]
+    if not logs:
+        sys.exit("bench: no timed pairs for %s" % name)
+    mean = statistics.fmean(logs)
+    half = 2 * statistics.stdev(logs) / math.sqrt(len(logs)) if len(logs) > 1 else float("nan")
+    geo = math.exp(mean)
+    print("%-22s %13.3fx %11.1f%% %8.3f-%.3fx %6d" % (name, geo, 100 * half, math.exp(min(logs)),
+                                                     math.exp(max(logs)), len(logs)))
+    results.append("RESULT %s cpu_extra_percent=%.1f ci95_percent=%.1f extra_bytes_per_segment=%.1f"
+                   % (result, (geo - 1) * 100, 100 * half, (rss - rrss) / segments))
 print("\n".join(results))
 EOF

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""alternate_test.py - alternate.py lets two process groups run in turns.
+
+Two busy workers, each in its own process group, note the monotonic time
+every millisecond or so while they burn 0.6 s of CPU; alternate.py runs
+them with turns of 0.1 s. Expected, from what alternate.py promises:
+  - both finish, each having used its 0.6 s of CPU (CPU time is not
+    counted while stopped), and alternate.py exits 0 once both are gone;
+  - they never run at the same moment: merged in time order, the notes
+    form runs of one worker (a turn) that last about a turn each, rather
+    than interleaving every millisecond;
+  - the turns alternate, so there are at least 6 of them (1.2 s of work
+    in turns of 0.1 s gives about 12) and at most 48, and none is far
+    longer than a turn;
+  - nothing is left stopped (both process groups are gone at the end).
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORK_S = 0.6
+TURN_S = 0.1
+
+WORKER = r"""
+import os, sys, time
+out = open(sys.argv[1], "w")
+start = time.process_time()
+last = 0.0
+while time.process_time() - start < %f:
+    now = time.monotonic()
+    if now - last >= 0.001:
+        out.write("%%.6f\n" %% now)
+        last = now
+out.close()
+""" % WORK_S
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        procs = []
+        for name in ("a", "b"):
+            procs.append(subprocess.Popen([sys.executable, "-c", WORKER, os.path.join(tmp, name)],
+                                          start_new_session=True))
+        # one CPU for both, as the benchmarks pin them
+        cpu = min(os.sched_getaffinity(0))
+        for p in procs:
+            os.sched_setaffinity(p.pid, {cpu})
+        t0 = time.monotonic()
+        ctl = subprocess.run([sys.executable, os.path.join(HERE, "alternate.py"), str(TURN_S)] +
+                             [str(p.pid) for p in procs], capture_output=True, text=True, timeout=60)
+        for p in procs:
+            p.wait(timeout=10)
+        wall = time.monotonic() - t0
+        fail = []
+        if ctl.returncode != 0:
+            fail.append("alternate.py exited %d: %s" % (ctl.returncode, ctl.stderr.strip()))
+        for p in procs:
+            if p.returncode != 0:
+                fail.append("worker %d exited %d" % (p.pid, p.returncode))
+            try:
+                os.killpg(p.pid, 0)
+                fail.append("process group %d still exists" % p.pid)
+            except ProcessLookupError:
+                pass
+        notes = []
+        for name in ("a", "b"):
+            with open(os.path.join(tmp, name)) as f:
+                notes += [(float(line), name) for line in f if line.strip()]
+        notes.sort()
+        turns = []  # [who, first, last]
+        for t, who in notes:
+            if turns and turns[-1][0] == who:
+                turns[-1][2] = t
+            else:
+                turns.append([who, t, t])
+        longest = max((last - first for _, first, last in turns), default=0.0)
+        print("wall %.2f s, %d notes, %d turns, longest %.3f s" % (wall, len(notes), len(turns), longest))
+        if len(turns) < 6:
+            fail.append("only %d turns: the two did not take turns" % len(turns))
+        # run together, their notes would interleave every millisecond
+        if len(turns) > 4 * 2 * WORK_S / TURN_S:
+            fail.append("%d turns: the two ran at the same time" % len(turns))
+        whole = sorted(last - first for _, first, last in turns[1:-1])
+        if whole and whole[len(whole) // 2] < TURN_S / 2:
+            fail.append("the median turn lasted %.3f s (turns are %.1f s)" % (whole[len(whole) // 2], TURN_S))
+        # each turn is TURN_S of the controller's sleep; allow scheduling slack
+        if longest > 3 * TURN_S:
+            fail.append("a turn of %.3f s (turns are %.1f s)" % (longest, TURN_S))
+        # one CPU and no overlap: 1.2 s of work takes at least about 1.2 s
+        if wall < 2 * WORK_S * 0.9:
+            fail.append("both done in %.2f s: they ran at the same time" % wall)
+        for msg in fail:
+            print("FAIL: " + msg)
+        return 1 if fail else 0
+
+
+if __name__ == "__main__":
+    signal.alarm(120)
+    sys.exit(main())
