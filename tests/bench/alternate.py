@@ -11,8 +11,9 @@ other run costs next to nothing. CPU time is not counted while stopped.
 
 A group counts as finished when its leader (pid = PGID) has exited: the
 leader is the shell that waits for the group's other processes. On any exit
-(also SIGINT, SIGTERM) every group still present is continued, so nothing is
-left stopped. Prints the number of turns on stderr.
+every group still present is continued, so nothing is left stopped; when
+interrupted (SIGINT, SIGTERM) it also ends them (SIGTERM), since their
+timing means nothing any more. Prints the number of turns on stderr.
 """
 import os
 import signal
@@ -43,7 +44,10 @@ def main(argv):
     groups = [int(a) for a in argv[2:]]
     everyone = list(groups)
 
+    interrupted = []
+
     def stop_here(signum, frame):
+        interrupted.append(signum)
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop_here)
@@ -65,6 +69,8 @@ def main(argv):
             turns += 1
     finally:
         for g in everyone:
+            if interrupted:
+                send(g, signal.SIGTERM)
             send(g, signal.SIGCONT)
     print("alternate: %d turns" % turns, file=sys.stderr)
 

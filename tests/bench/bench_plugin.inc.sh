@@ -34,16 +34,16 @@ bench_stage_capture() {
 }
 
 # bench_pairs FUNC_A FUNC_B RECORD: one repetition of two timed runs that
-# are to be compared. FUNC_A CPU and FUNC_B CPU each make one timed tshark run,
-# pinned to CPU when CPU is not empty. The two run in turns of BENCH_TURN
-# seconds (default 0.1) on one CPU, alternate.py stopping the one whose
-# turn it is not: this machine's speed drifts by several percent within
-# seconds, and runs that take turns see the same drift. Runs started at
-# the same time on two CPUs do not (those pairs spread by ±10 %), and two
-# runs left to the scheduler's own time slices of a few milliseconds pay
-# for refilling the caches after each other, which hides part of the
-# difference (README "Performance"). With two CPUs and taskset, a repetition is two such
-# pairs at the same time: on CPU 0 A takes the first turn, on CPU 1 B.
+# are to be compared. FUNC_A CPU and FUNC_B CPU each make one timed tshark
+# run, pinned to CPU when CPU is not empty. The two run in turns of
+# BENCH_TURN seconds (default 0.1) on one CPU, alternate.py stopping the one
+# whose turn it is not: this machine's speed drifts by several percent
+# within seconds, and runs that take turns see the same drift. Runs started
+# at the same time on two CPUs do not (those pairs spread by ±10 %), and two
+# runs left to the scheduler's own time slices of a few milliseconds pay for
+# refilling the caches after each other, which hides part of the difference
+# (README "Performance"). With two CPUs and taskset, a repetition is two
+# such pairs at the same time: on CPU 0 A takes the first turn, on CPU 1 B.
 # Then RECORD CPU runs for each pair, in CPU order (CPU empty for one pair).
 bench_together() {
     local cpu=$1 a b rc=0

@@ -65,14 +65,16 @@ measure() {
 run_base() { measure "$pair_base" "$1" "${pair_args[@]}" --disable-protocol synfin; }
 run_name() { measure "$pair_name" "$1" "${pair_args[@]}"; }
 
-# pair BASE NAME ARGS...: one repetition of the disabled and the enabled
-# run (bench_pairs: in turns on one CPU; two such pairs when there are two
-# CPUs); appends each pair's two lines to $WS_TMP/BASE.times and NAME.times
-# in the same order, so that line k of one goes with line k of the other.
+# record CPU: the pair that ran on CPU, one line each into
+# $WS_TMP/BASE.times and NAME.times, so that line k of one goes with line k
+# of the other.
 record() {
     tail -1 "$WS_TMP/$pair_base.$1.time" >> "$WS_TMP/$pair_base.times"
     tail -1 "$WS_TMP/$pair_name.$1.time" >> "$WS_TMP/$pair_name.times"
 }
+# pair BASE NAME ARGS...: one repetition of the disabled and the enabled
+# run (bench_pairs: in turns on one CPU; two such pairs when there are two
+# CPUs).
 pair() {
     pair_base=$1 pair_name=$2; shift 2
     pair_args=("$@")
