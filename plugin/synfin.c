@@ -164,14 +164,6 @@ input_from_tap(synfin_input *in, const tcp_info_t *th)
 /* ------------------------------------------------------------------------ */
 /* Every pass: decide what is wanted, take the view, render                  */
 
-/* On the first pass, when the engine's work for the frame may run
- * (storage.c, "Engine work put off"): at once when a tree wants synfin or
- * a synfin tap listens (they read the whole snapshot and the connection);
- * all of it later when the frame shows nothing of synfin (no columns, no
- * expert interest: tshark -T fields without a synfin field, the first pass
- * of -2 and of sharkd; render_segment then returns at once); else only the
- * label and expert items are shown, and the Zeek summary and the stored
- * result can wait. */
 /* An expert filter or field, or the expert tap, wants expert info. */
 static gboolean
 expert_wanted(proto_tree *tree)
@@ -180,6 +172,14 @@ expert_wanted(proto_tree *tree)
            (expert_tap_id >= 0 && have_tap_listener(expert_tap_id));
 }
 
+/* On the first pass, when the engine's work for the frame may run
+ * (storage.c, "Engine work put off"): at once when a tree wants synfin or
+ * a synfin tap listens (they read the whole snapshot and the connection);
+ * all of it later when the frame shows nothing of synfin (no columns, no
+ * expert interest: tshark -T fields without a synfin field, the first pass
+ * of -2 and of sharkd; render_segment then returns at once); else only the
+ * label and expert items are shown, and the Zeek summary and the stored
+ * result can wait. */
 static synfin_step
 step_when(packet_info *pinfo, proto_tree *tree)
 {

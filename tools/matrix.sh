@@ -211,10 +211,11 @@ fi
 # --bench: tests/bench/bench_plugin.sh on every release, on one capture
 # generated once ($cache/bench.pcap: SYNFIN_BENCH_CONNECTIONS connections,
 # default 30000 = about 390,000 segments), SYNFIN_BENCH_REPS repetitions
-# (default 3; a repetition is a pair of runs on each CPU). 4.0 runs on the host (the reference tree
-# $host_build; the bookworm root has no build), 4.4 and 4.6 in their roots
-# with the plugin their matrix build made (run the matrix first). Not a test:
-# it prints the per-release table (README, "Speed and memory").
+# (default 3; a repetition is a pair of runs on each CPU). 4.0 runs on the
+# host (the reference tree $host_build; the bookworm root has no build),
+# 4.4 and 4.6 in their roots with the plugin their matrix build made (run
+# the matrix first). Not a test: it prints the per-release table (README,
+# "Speed and memory").
 if [ "$bench" = 1 ]; then
     bcap=$cache/bench-${SYNFIN_BENCH_CONNECTIONS:-30000}.pcap
     breps=${SYNFIN_BENCH_REPS:-3}

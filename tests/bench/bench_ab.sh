@@ -50,20 +50,9 @@ echo "A: ${sos[0]}"
 echo "B: ${sos[1]}"
 echo "tshark -n -r $(basename "${capture:-$cap}") ${targs[*]}"
 
-# run WHO HOME CPU: one timed run, "user sys" into $WS_TMP/WHO.CPU.time,
-# pinned to CPU unless it is empty.
-run() {
-    local out=$WS_TMP/$1.$3.time pin=()
-    [ -n "$3" ] && pin=(taskset -c "$3")
-    if ! WS_HOME=$2 ws_run "${pin[@]}" /usr/bin/time -f '%U %S' -o "$out" \
-            tshark -n -r "$cap" "${targs[@]}" >/dev/null 2>"$WS_TMP/$1.$3.stderr"; then
-        echo "bench_ab: tshark failed ($1):" >&2
-        tail -5 "$WS_TMP/$1.$3.stderr" >&2
-        return 1
-    fi
-}
-run_a() { run a "$home_a" "$1"; }
-run_b() { run b "$home_b" "$1"; }
+# one timed run each, "user sys" (bench_tshark), in A's and B's HOME
+run_a() { WS_HOME=$home_a bench_tshark a "$1" '%U %S' "${targs[@]}"; }
+run_b() { WS_HOME=$home_b bench_tshark b "$1" '%U %S' "${targs[@]}"; }
 # record CPU: the pair that ran on CPU, as a line of $WS_TMP/pairs
 record() {
     printf '%s %s %s\n' "${1:--}" "$(tail -1 "$WS_TMP/a.$1.time")" "$(tail -1 "$WS_TMP/b.$1.time")" >> "$WS_TMP/pairs"

@@ -1,8 +1,8 @@
 # bench_plugin.inc.sh - what bench_plugin.sh and bench_ab.sh share: their
 # common options, the capture they measure and how two runs are timed
 # against each other. Sourced; uses and sets the
-# callers' variables quick, reps, conns, capture and here (the scripts'
-# folder), and WS_TMP from wsenv.sh.
+# callers' variables quick, reps, conns, capture, cap and here (the
+# scripts' folder), and wsenv.sh's WS_TMP and ws_run.
 
 # bench_opt WORD [NEXT]: takes one of the common options (--quick, --reps N,
 # --connections N, --capture FILE); sets bench_took to the number of words
@@ -46,16 +46,13 @@ bench_stage_capture() {
 # such pairs at the same time: on CPU 0 A takes the first turn, on CPU 1 B.
 # Then RECORD CPU runs for each pair, in CPU order (CPU empty for one pair).
 bench_together() {
-    local cpu=$1 a b rc=0
+    local cpu=$1 a b rc=0 pin=()
+    [ -n "$cpu" ] && pin=(taskset -c "$cpu")
     set -m # each run in its own process group, for alternate.py to stop
     "$2" "$cpu" & a=$!
     "$3" "$cpu" & b=$!
     set +m
-    if [ -n "$cpu" ]; then
-        taskset -c "$cpu" /usr/bin/python3 "$here/alternate.py" "${BENCH_TURN:-0.1}" "$a" "$b" 2>/dev/null || rc=1
-    else
-        /usr/bin/python3 "$here/alternate.py" "${BENCH_TURN:-0.1}" "$a" "$b" 2>/dev/null || rc=1
-    fi
+    "${pin[@]}" /usr/bin/python3 "$here/alternate.py" "${BENCH_TURN:-0.1}" "$a" "$b" 2>/dev/null || rc=1
     wait "$a" || rc=1
     wait "$b" || rc=1
     return "$rc"
@@ -70,5 +67,21 @@ bench_pairs() {
         [ "$rc" = 0 ] && "$3" 0 && "$3" 1
     else
         bench_together "" "$1" "$2" && "$3" ""
+    fi
+}
+
+# bench_tshark NAME CPU FORMAT TSHARK-ARGS...: one timed run of tshark -n -r
+# $cap TSHARK-ARGS (ws_run: in WS_HOME), /usr/bin/time's FORMAT into
+# $WS_TMP/NAME.CPU.time, pinned to CPU unless it is empty; when tshark
+# fails, the end of its stderr.
+bench_tshark() {
+    local name=$1 cpu=$2 format=$3 pin=()
+    shift 3
+    [ -n "$cpu" ] && pin=(taskset -c "$cpu")
+    if ! ws_run "${pin[@]}" /usr/bin/time -f "$format" -o "$WS_TMP/$name.$cpu.time" \
+            tshark -n -r "$cap" "$@" >/dev/null 2>"$WS_TMP/$name.$cpu.stderr"; then
+        echo "bench: tshark failed ($name):" >&2
+        tail -5 "$WS_TMP/$name.$cpu.stderr" >&2
+        return 1
     fi
 }

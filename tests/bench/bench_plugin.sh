@@ -50,20 +50,9 @@ streams=$(ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | sort 
 echo "capture: $segments TCP segments, $streams connections, $(stat -c %s "$cap") bytes"
 [ "$segments" -gt 0 ] || { echo "bench: no TCP segments in the capture" >&2; exit 1; }
 
-# measure NAME CPU TSHARK-ARGS...: one timed run ("user sys maxrss_kb" into
-# $WS_TMP/NAME.CPU.time), pinned to CPU unless it is empty.
-measure() {
-    local name=$1 cpu=$2; shift 2
-    local out=$WS_TMP/$name.$cpu.time pin=()
-    [ -n "$cpu" ] && pin=(taskset -c "$cpu")
-    if ! ws_run "${pin[@]}" /usr/bin/time -f '%U %S %M' -o "$out" tshark -n -r "$cap" "$@" >/dev/null 2>"$WS_TMP/$name.$cpu.stderr"; then
-        echo "bench: tshark failed ($name):" >&2
-        tail -5 "$WS_TMP/$name.$cpu.stderr" >&2
-        return 1
-    fi
-}
-run_base() { measure "$pair_base" "$1" "${pair_args[@]}" --disable-protocol synfin; }
-run_name() { measure "$pair_name" "$1" "${pair_args[@]}"; }
+# one timed run each: "user sys maxrss_kb" (bench_tshark)
+run_base() { bench_tshark "$pair_base" "$1" '%U %S %M' "${pair_args[@]}" --disable-protocol synfin; }
+run_name() { bench_tshark "$pair_name" "$1" '%U %S %M' "${pair_args[@]}"; }
 
 # record CPU: the pair that ran on CPU, one line each into
 # $WS_TMP/BASE.times and NAME.times, so that line k of one goes with line k
