@@ -67,25 +67,34 @@ static wmem_map_t *reuses;
 #define TUPLE_BITS 20
 static guint64 *tuples_seen;
 
-/* Engine work put off on the first pass when the frame shows nothing of
- * synfin (tshark -T fields without a synfin field, the first pass of -2
- * and of sharkd): the whole step (lc_conn_observe, lc_zeek_observe, the
- * stored result), run together in capture order when the queue is full or
- * before anything reads what it writes, so the engine's code stays in the
- * instruction cache across a batch instead of being evicted by Wireshark's
- * dissectors between two segments.  Everything that reads the
- * connections, their Zeek summaries or the stored results
- * (synfin_result_load, synfin_conn_load, synfin_conn_by_stream, a step
- * taken at once) runs pending_flush first. */
+/* Engine work put off on the first pass, run together in capture order
+ * when the queue is full or before anything reads what it writes, so the
+ * engine's code stays in the instruction cache across a batch instead of
+ * being evicted by Wireshark's dissectors between two segments.
+ *   - The whole step (lc_conn_observe, lc_zeek_observe, the stored result)
+ *     when the frame shows nothing of synfin (tshark -T fields without a
+ *     synfin field, the first pass of -2 and of sharkd).
+ *   - Only its tail (lc_zeek_observe and the stored result) when the frame
+ *     shows the label or expert items but no tree wants synfin and no
+ *     synfin tap listens (plain tshark, the Info column): the label needs
+ *     lc_conn_observe's answer now, nothing shown needs the rest.
+ * Everything that reads the connections, their Zeek summaries or the
+ * stored results (synfin_result_load, synfin_conn_load,
+ * synfin_conn_by_stream, a step taken at once) runs pending_flush first;
+ * an lc_conn_observe taken at once runs the whole steps queued before it. */
 #define PENDING_MAX 64
 typedef struct pending_step {
     lc_segment   seg;
+    lc_result    r;       /* tail: lc_conn_observe's answer (whole: filled when run) */
     synfin_conn *sc;
     guint32      stream;
+    guint32      base[2]; /* the connection's relative bases (lc_conn_bases) */
     guint        idx;
+    gboolean     tail;
 } pending_step;
 static pending_step pending[PENDING_MAX];
 static guint npending;
+static guint npending_whole; /* how many of them are whole steps */
 
 static void pending_run(void);
 
@@ -99,7 +108,7 @@ pending_flush(void)
 static void
 storage_reset(void)
 {
-    npending = 0; /* the file is gone: nothing left to read them */
+    npending = npending_whole = 0; /* the file is gone: nothing left to read them */
     for (guint i = 0; i < G_N_ELEMENTS(hot); i++)
         hot[i].tag = 0;
     results.chunks = NULL;
@@ -473,26 +482,36 @@ static void
 pending_run(void)
 {
     const guint n = npending;
-    npending = 0;
+    npending = npending_whole = 0;
     for (guint i = 0; i < n; i++) {
-        const pending_step *p = &pending[i];
-        lc_result r;
-        guint32 base[2];
-        memset(&r, 0, sizeof(r));
-        step_conn(p->sc, p->stream, &p->seg, &r, base);
-        step_tail(p->sc, p->idx, base, &p->seg, &r);
+        pending_step *p = &pending[i];
+        if (!p->tail) {
+            memset(&p->r, 0, sizeof(p->r));
+            step_conn(p->sc, p->stream, &p->seg, &p->r, p->base);
+        }
+        step_tail(p->sc, p->idx, p->base, &p->seg, &p->r);
     }
 }
 
-/* Queues the segment's step; runs the queue when it is full. */
+/* Queues the segment's step: the whole of it, or (r and base given: what
+ * step_conn gave) its tail; runs the queue when it is full. */
 static void
-pending_add(synfin_conn *sc, const synfin_input *in, guint idx)
+pending_add(synfin_conn *sc, const synfin_input *in, guint idx, const lc_result *r,
+            const guint32 base[2])
 {
     pending_step *p = &pending[npending++];
     p->seg = in->seg;
     p->sc = sc;
     p->stream = in->stream;
     p->idx = idx;
+    p->tail = r != NULL;
+    if (p->tail) {
+        p->r = *r;
+        p->base[0] = base[0];
+        p->base[1] = base[1];
+    } else {
+        npending_whole++;
+    }
     if (npending == PENDING_MAX)
         pending_run();
 }
@@ -517,13 +536,17 @@ synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, synfin_step when
         sc->used = 2;
     }
     if (when == SYNFIN_STEP_LATER) {
-        pending_add(sc, in, idx);
+        pending_add(sc, in, idx, NULL, NULL);
         return FALSE;
     }
-    pending_flush();
+    if (when == SYNFIN_STEP_NOW || npending_whole != 0)
+        pending_flush();
     *sc_out = sc;
     guint32 base[2];
     step_conn(sc, in->stream, &in->seg, out, base);
-    step_tail(sc, idx, base, &in->seg, out);
+    if (when == SYNFIN_STEP_TAIL_LATER)
+        pending_add(sc, in, idx, out, base);
+    else
+        step_tail(sc, idx, base, &in->seg, out);
     return out->valid;
 }

@@ -61,7 +61,8 @@ const synfin_reuse *synfin_reuse_of(guint32 stream);
 /* When synfin_observe may run the engine's work (storage.c, "Engine work
  * put off"). */
 typedef enum synfin_step {
-    SYNFIN_STEP_NOW,        /* the frame shows something of synfin */
+    SYNFIN_STEP_NOW,        /* the frame's tree or a synfin tap reads it all */
+    SYNFIN_STEP_TAIL_LATER, /* only the label and expert items are shown */
     SYNFIN_STEP_LATER       /* nothing of synfin is shown */
 } synfin_step;
 
@@ -70,7 +71,9 @@ typedef enum synfin_step {
  * when there is one (what synfin_result_load gives back on later passes),
  * FALSE (nothing stored, *out zeroed) when the segment cannot be followed.
  * *sc_out: the segment's connection (NULL without one).  `when`: with
- * SYNFIN_STEP_LATER the step is queued and FALSE returned. */
+ * SYNFIN_STEP_LATER the step is queued and FALSE returned; with
+ * SYNFIN_STEP_TAIL_LATER *out lacks the Zeek snapshot (zeek_*), which is
+ * stored later. */
 gboolean synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, synfin_step when,
                         lc_result *out, const synfin_conn **sc_out);
 

@@ -173,17 +173,21 @@ expert_wanted(proto_tree *tree)
 }
 
 /* On the first pass, when the engine's work for the frame may run
- * (storage.c, "Engine work put off"): later when the frame shows nothing
- * of synfin (no tree that wants synfin, no synfin tap, no columns, no
+ * (storage.c, "Engine work put off"): at once when a tree wants synfin or
+ * a synfin tap listens (they read the whole snapshot and the connection);
+ * all of it later when the frame shows nothing of synfin (no columns, no
  * expert interest: tshark -T fields without a synfin field, the first pass
- * of -2 and of sharkd; render_segment then returns at once), else now. */
+ * of -2 and of sharkd; render_segment then returns at once); else only the
+ * label and expert items are shown, and the Zeek summary and the stored
+ * result can wait. */
 static synfin_step
 step_when(packet_info *pinfo, proto_tree *tree)
 {
-    if (pinfo->cinfo != NULL || proto_field_is_referenced(tree, proto_synfin) ||
-        have_tap_listener(synfin_tap) || expert_wanted(tree))
+    if (proto_field_is_referenced(tree, proto_synfin) || have_tap_listener(synfin_tap))
         return SYNFIN_STEP_NOW;
-    return SYNFIN_STEP_LATER;
+    if (pinfo->cinfo == NULL && !expert_wanted(tree))
+        return SYNFIN_STEP_LATER;
+    return SYNFIN_STEP_TAIL_LATER;
 }
 
 static void
@@ -309,16 +313,33 @@ dissect_layer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcp_inf
         render_segment(tvb, pinfo, tree, r, &in, sc);
 }
 
+/* How many layers of protocol id the frame has so far (Wireshark counts
+ * them per protocol as it adds them; the count never falls below the
+ * layers in pinfo->layers). */
+static guint
+layers_of(packet_info *pinfo, int id)
+{
+    if (pinfo->proto_layers == NULL || id <= 0)
+        return 0;
+    const int *n = (const int *)wmem_map_lookup(pinfo->proto_layers, GINT_TO_POINTER(id));
+    return n != NULL && *n > 0 ? (guint)*n : 0;
+}
+
 static int
 dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     if (pinfo->layers == NULL || proto_tcp <= 0)
         return 0;
 
-    /* The frame's TCP layers, and whether each is inside an ICMP error: a
-     * short walk (frame, link, network, TCP).  Asking pinfo->proto_layers
-     * for the counts of TCP, ICMP and ICMPv6 first was not faster (README,
-     * Performance). */
+    /* Nearly every frame: one TCP layer, which reached its tap point, and
+     * no ICMP error around it.  No walk over the layers for that. */
+    const tcp_info_t *th0 = (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, 0);
+    if (th0 != NULL && fetch_tapped_data(tcp_tap_id, 1) == NULL && layers_of(pinfo, proto_tcp) == 1 &&
+        layers_of(pinfo, proto_icmp) == 0 && layers_of(pinfo, proto_icmpv6) == 0) {
+        dissect_layer(tvb, pinfo, tree, th0, (guint16)th0->th_sport, (guint16)th0->th_dport, 0, 0);
+        return (int)tvb_captured_length(tvb);
+    }
+
     layer_ref layers[MAX_LAYERS];
     guint nlayers = 0;
     gboolean in_icmp = FALSE;

@@ -28,7 +28,8 @@ MAX_REPORTED = 30
 # a first pass depends on what that pass shows (plugin/storage.c, "Engine
 # work put off"): tshark's first pass of -2 shows nothing (the engine steps
 # are queued); with -z expert the expert tap listens, so the engine runs at
-# once for the expert items.  The second pass must read them all back.
+# once for the expert items and only the Zeek summary and the stored result
+# are queued.  The second pass must read them all back.
 SECOND_PASSES = (("-2", ["-2"]), ("-2 -z expert", ["-2", "-z", "expert"]))
 
 
