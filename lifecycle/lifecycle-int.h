@@ -23,4 +23,10 @@ static inline int role_index(const lc_conn *c, const lc_segment *s)
     return s->from == c->client_from ? 0 : 1;
 }
 
+/* lc_conn_observe without its short path for ordinary data and ACKs
+ * (lifecycle.c, observe_predicted): the same answers and the same
+ * connection state, by the general rules.  For the tests that compare the
+ * two. */
+void lc_conn_observe_full(lc_conn *c, const lc_segment *s, lc_result *r);
+
 #endif

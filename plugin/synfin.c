@@ -164,38 +164,60 @@ input_from_tap(synfin_input *in, const tcp_info_t *th)
 /* ------------------------------------------------------------------------ */
 /* Every pass: decide what is wanted, take the view, render                  */
 
-/* An expert filter or field, or the expert tap, wants expert info. */
-static gboolean
-expert_wanted(proto_tree *tree)
-{
-    return (proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)) ||
-           (expert_tap_id >= 0 && have_tap_listener(expert_tap_id));
-}
+/* What a frame shows of synfin: asked once per frame (the answers hold for
+ * every TCP layer in it). */
+typedef struct frame_wants {
+    proto_tree *tree;    /* the tree, when it is visible or references a synfin field; else NULL */
+    gboolean visible;    /* that tree is visible */
+    gboolean col;        /* the Info column's suffix */
+    gboolean expert;     /* expert info: the tree, an expert filter or field, the expert tap, the
+                          * Expert column */
+    gboolean anomalies;  /* anomaly items: those, and any columns (the GUI's expert indicator
+                          * reads them on the first pass) */
+    gboolean tap;        /* a synfin tap listens */
+    synfin_step when;    /* on the first pass, when the engine's work may run */
+} frame_wants;
 
-/* On the first pass, when the engine's work for the frame may run
- * (storage.c, "Engine work put off"): at once when a tree wants synfin or
- * a synfin tap listens (they read the whole snapshot and the connection);
- * all of it later when the frame shows nothing of synfin (no columns, no
- * expert interest: tshark -T fields without a synfin field, the first pass
- * of -2 and of sharkd; render_segment then returns at once); else only the
- * label and expert items are shown, and the Zeek summary and the stored
- * result can wait. */
-static synfin_step
-step_when(packet_info *pinfo, proto_tree *tree)
+static void
+frame_wants_of(packet_info *pinfo, proto_tree *tree, frame_wants *w)
 {
-    if (proto_field_is_referenced(tree, proto_synfin) || have_tap_listener(synfin_tap))
-        return SYNFIN_STEP_NOW;
-    if (pinfo->cinfo == NULL && !expert_wanted(tree))
-        return SYNFIN_STEP_LATER;
-    return SYNFIN_STEP_TAIL_LATER;
+    const gboolean synfin_fields = proto_field_is_referenced(tree, proto_synfin);
+    /* An expert filter or field, or the expert tap. */
+    const gboolean expert_asked =
+        (proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)) ||
+        (expert_tap_id >= 0 && have_tap_listener(expert_tap_id));
+    w->tree = synfin_fields ? tree : NULL;
+    w->visible = w->tree != NULL && PTREE_DATA(w->tree)->visible;
+    w->tap = have_tap_listener(synfin_tap);
+    w->col = pref_info_column && pinfo->cinfo != NULL;
+    /* Anomalies (rare) are emitted whenever there are columns; the Chat
+     * items of the steps (every few segments) only when the Expert column
+     * is shown. */
+    w->expert = w->tree != NULL || expert_asked ||
+                (pinfo->cinfo != NULL && pinfo->cinfo->col_first != NULL &&
+                 pinfo->cinfo->col_first[COL_EXPERT] >= 0);
+    w->anomalies = w->expert || pinfo->cinfo != NULL;
+    /* The engine's work (storage.c, "Engine work put off"): at once when a
+     * tree wants synfin or a synfin tap listens (they read the whole
+     * snapshot and the connection); all of it later when the frame shows
+     * nothing of synfin (no columns, no expert interest: tshark -T fields
+     * without a synfin field, the first pass of -2 and of sharkd;
+     * render_segment then returns at once); else only the label and expert
+     * items are shown, and the Zeek summary and the stored result can wait. */
+    w->when = synfin_fields || w->tap                   ? SYNFIN_STEP_NOW
+              : pinfo->cinfo == NULL && !expert_asked ? SYNFIN_STEP_LATER
+                                                      : SYNFIN_STEP_TAIL_LATER;
 }
 
 static void
-render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const lc_result *r,
+render_segment(tvbuff_t *tvb, packet_info *pinfo, const frame_wants *w, const lc_result *r,
                synfin_input *in, const synfin_conn *fed_sc)
 {
-    proto_tree *tree = orig_tree;
+    proto_tree *tree = w->tree;
     const gboolean fed = r != NULL && r->valid;
+    const gboolean want_tap = fed && in->have_stream && w->tap;
+    if (tree == NULL && !w->anomalies && !want_tap)
+        return; /* e.g. tshark -T fields without a synfin field: nothing to show */
     /* the connection: from the first pass's engine step, else looked up */
     const synfin_conn *sc = !fed ? NULL : fed_sc != NULL ? fed_sc : synfin_conn_of(in, FALSE);
     proto_item *ti = NULL;
@@ -204,29 +226,9 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
     lc_conn conn_buf;
     synfin_segment seg = { r, NULL, in, NULL, 0, NULL, NULL };
 
-    /* Build only what somebody looks at: the tree when it is visible or a
-     * synfin field is referenced (filter, -e, column), expert info when
-     * columns, the expert tap or an expert field want it. */
-    if (!proto_field_is_referenced(tree, proto_synfin))
-        tree = NULL;
-    const gboolean visible = tree != NULL && PTREE_DATA(tree)->visible;
-    const gboolean want_col = pref_info_column && pinfo->cinfo != NULL;
-    /* Expert info matters to the tree, an expert filter, the expert tap and
-     * the Expert column.  Anomalies (rare) are also emitted whenever there
-     * are columns, so that the GUI's expert indicator sees them on the first
-     * pass; the Chat items of the steps (every few segments) only when the
-     * Expert column is shown. */
-    const gboolean want_expert_any = tree != NULL || expert_wanted(orig_tree);
-    const gboolean want_expert = want_expert_any ||
-        (pinfo->cinfo != NULL && pinfo->cinfo->col_first != NULL &&
-         pinfo->cinfo->col_first[COL_EXPERT] >= 0);
-    const gboolean want_anomalies = want_expert || pinfo->cinfo != NULL;
-    const gboolean want_tap = fed && in->have_stream && have_tap_listener(synfin_tap);
-    if (tree == NULL && !want_anomalies && !want_tap)
-        return; /* e.g. tshark -T fields without a synfin field: nothing to show */
     const gboolean is_step = fed && r->step != 0 &&
         (r->phase == LC_PHASE_HANDSHAKE || r->phase == LC_PHASE_TEARDOWN);
-    if (fed && (visible || want_col || (is_step && want_expert) ||
+    if (fed && (w->visible || w->col || (is_step && w->expert) ||
                 (tree != NULL && proto_field_is_referenced(tree, hf_synfin_label)))) {
         lc_result_label(r, label, sizeof(label));
         seg.label = label;
@@ -254,10 +256,10 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *orig_tree, const l
     }
 
     if (tree != NULL)
-        ti = synfin_render_tree(tvb, pinfo, tree, visible, &seg);
-    if (want_anomalies && ((is_step && want_expert) || in->incomplete || seg.anomalies != 0))
-        synfin_render_expert(pinfo, ti, &seg, is_step && want_expert);
-    if (want_col && seg.label != NULL)
+        ti = synfin_render_tree(tvb, pinfo, tree, w->visible, &seg);
+    if (w->anomalies && ((is_step && w->expert) || in->incomplete || seg.anomalies != 0))
+        synfin_render_expert(pinfo, ti, &seg, is_step && w->expert);
+    if (w->col && seg.label != NULL)
         synfin_render_column(pinfo, seg.label);
     if (want_tap)
         synfin_render_tap(pinfo, &seg);
@@ -278,7 +280,7 @@ typedef struct layer_ref {
  * record th when it has one), the engine's answer on the first pass or the
  * stored one later, and the rendering. */
 static void
-dissect_layer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcp_info_t *th,
+dissect_layer(tvbuff_t *tvb, packet_info *pinfo, const frame_wants *w, const tcp_info_t *th,
               guint16 sport, guint16 dport, int occurrence, guint seg_idx)
 {
     synfin_input in;
@@ -307,10 +309,10 @@ dissect_layer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const tcp_inf
     const synfin_conn *sc = NULL;
     const gboolean have = PINFO_FD_VISITED(pinfo)
         ? synfin_result_load(pinfo->num, seg_idx, &in, &rbuf)
-        : synfin_observe(pinfo, &in, seg_idx, step_when(pinfo, tree), &rbuf, &sc);
+        : synfin_observe(pinfo, &in, seg_idx, w->when, &rbuf, &sc);
     const lc_result *r = have ? &rbuf : NULL;
     if (r != NULL || in.incomplete)
-        render_segment(tvb, pinfo, tree, r, &in, sc);
+        render_segment(tvb, pinfo, w, r, &in, sc);
 }
 
 /* How many layers of protocol id the frame has so far (Wireshark counts
@@ -331,12 +333,16 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
     if (pinfo->layers == NULL || proto_tcp <= 0)
         return 0;
 
-    /* Nearly every frame: one TCP layer, which reached its tap point, and
-     * no ICMP error around it.  No walk over the layers for that. */
-    const tcp_info_t *th0 = (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, 0);
-    if (th0 != NULL && fetch_tapped_data(tcp_tap_id, 1) == NULL && layers_of(pinfo, proto_tcp) == 1 &&
+    /* Nearly every frame: one TCP layer (so at most one TCP tap record),
+     * which reached its tap point, and no ICMP error around it.  No walk
+     * over the layers for that. */
+    const tcp_info_t *th0;
+    if (layers_of(pinfo, proto_tcp) == 1 &&
+        (th0 = (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, 0)) != NULL &&
         layers_of(pinfo, proto_icmp) == 0 && layers_of(pinfo, proto_icmpv6) == 0) {
-        dissect_layer(tvb, pinfo, tree, th0, (guint16)th0->th_sport, (guint16)th0->th_dport, 0, 0);
+        frame_wants w;
+        frame_wants_of(pinfo, tree, &w);
+        dissect_layer(tvb, pinfo, &w, th0, (guint16)th0->th_sport, (guint16)th0->th_dport, 0, 0);
         return (int)tvb_captured_length(tvb);
     }
 
@@ -383,6 +389,8 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
         }
     }
 
+    frame_wants w;
+    frame_wants_of(pinfo, tree, &w);
     guint seg_idx = 0;
     for (guint i = 0; i < nlayers; i++) {
         const layer_ref *ly = &layers[i];
@@ -396,7 +404,7 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
         for (guint k = 0; k < i; k++)
             if (layers[k].sport == ly->sport && layers[k].dport == ly->dport)
                 occurrence++;
-        dissect_layer(tvb, pinfo, tree, th, ly->sport, ly->dport, occurrence, seg_idx);
+        dissect_layer(tvb, pinfo, &w, th, ly->sport, ly->dport, occurrence, seg_idx);
         seg_idx++;
     }
     return seg_idx ? (int)tvb_captured_length(tvb) : 0;

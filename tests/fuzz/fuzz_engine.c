@@ -8,6 +8,8 @@
  *     after a close, starts the count again);
  *   - determinism: the same segments in a fresh lc_conn give byte-identical
  *     results and connection state;
+ *   - the short path: lc_conn_observe_full (the general rules alone) gives
+ *     byte-identical results and connection state after every segment;
  *   - snapshots: every "as of frame N" answer (links, ISNs, SYN time,
  *     teardown initiator, relative numbers, vantage, half-close and
  *     teardown times) is the same right after segment N and at the end.
@@ -34,6 +36,7 @@
 #include <string.h>
 
 #include "lifecycle.h"
+#include "lifecycle-int.h"
 #include "reading.h"
 #include "view.h"
 #include "packed.h"
@@ -167,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static at_frame live[MAX_SEGS];
     static lc_result_packed packed[MAX_SEGS];
     static bool packed_ok[MAX_SEGS];
-    lc_conn c, c2;
+    lc_conn c, c2, cf;
     size_t n = decode(data, size, segs);
     /* last step key per direction: handshake 1..4, teardown 9..12 */
     int last_key[2] = { 0, 0 };
@@ -176,8 +179,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
 
     lc_conn_init(&c);
+    lc_conn_init(&cf);
     for (size_t i = 0; i < n; i++) {
         lc_conn_observe(&c, &segs[i], &res[i]);
+        {
+            lc_result rf;
+            lc_conn_observe_full(&cf, &segs[i], &rf);
+            if (memcmp(&rf, &res[i], sizeof rf) != 0)
+                fail("the short path gave another result than the general rules", i);
+            if (memcmp(&cf, &c, sizeof c) != 0)
+                fail("the short path left another connection state than the general rules", i);
+        }
         if (trace) {
             char label[64];
             lc_result_label(&res[i], label, sizeof label);
