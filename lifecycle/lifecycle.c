@@ -592,6 +592,23 @@ static void note_section8(lc_conn *c, const lc_segment *s, const lc_result *r, b
     c->last_time_ns = s->time_ns;
 }
 
+/* The numbers of an ACK that depend only on what came before it: the
+ * delta to the sender's previous ack, and what it should acknowledge of
+ * the peer (expected, ok, the frame it covers). */
+static inline void ack_numbers(const lc_segment *s, const lc_end *e, const lc_end *p, lc_result *r)
+{
+    if (e->flags & END_LAST_ACK) {
+        r->ack_delta = (int32_t)(s->ack - e->last_ack);
+        r->has_ack_delta = 1;
+    }
+    if (p->flags & END_SENT) {
+        r->ack_expected = p->next - p->base;
+        r->has_ack_expected = 1;
+        r->ack_ok = s->ack == p->next;
+        r->ack_frame = ring_covered(p, s->ack);
+    }
+}
+
 /* Header prediction: the segment most of a capture is made of - data or a
  * bare ACK, no SYN, FIN or RST, both ends ESTABLISHED, no teardown begun,
  * no FIN sent by either end, the sender known, and not a copy of the
@@ -633,16 +650,7 @@ static bool observe_predicted(lc_conn *c, const lc_segment *s, lc_result *r)
             p->base = s->ack - 1;
             p->flags |= END_BASE;
         }
-        if (e->flags & END_LAST_ACK) {
-            r->ack_delta = (int32_t)(s->ack - e->last_ack);
-            r->has_ack_delta = 1;
-        }
-        if (p->flags & END_SENT) {
-            r->ack_expected = p->next - p->base;
-            r->has_ack_expected = 1;
-            r->ack_ok = s->ack == p->next;
-            r->ack_frame = ring_covered(p, s->ack);
-        }
+        ack_numbers(s, e, p, r);
         e->last_ack = s->ack;
         e->flags |= END_LAST_ACK;
     }
@@ -735,18 +743,8 @@ void lc_conn_observe_full(lc_conn *c, const lc_segment *s, lc_result *r)
         r->seq_delta = (int32_t)(s->seq - e->last_seq);
         r->has_seq_delta = 1;
     }
-    if (f & LC_ACK) {
-        if (e->flags & END_LAST_ACK) {
-            r->ack_delta = (int32_t)(s->ack - e->last_ack);
-            r->has_ack_delta = 1;
-        }
-        if (p->flags & END_SENT) {
-            r->ack_expected = p->next - p->base;
-            r->has_ack_expected = 1;
-            r->ack_ok = s->ack == p->next;
-            r->ack_frame = ring_covered(p, s->ack);
-        }
-    }
+    if (f & LC_ACK)
+        ack_numbers(s, e, p, r);
 
     uint32_t old_next = e->next;
     bool had_sent = (e->flags & END_SENT) != 0;
