@@ -862,13 +862,19 @@ static size_t join_label(char *buf, size_t size, const char *text, const char *s
     return n;
 }
 
+/* A segment without SYN or FIN that names no step: by what it carries. */
+static const char *plain_text(const lc_result *r)
+{
+    return r->has_payload ? "DATA" : r->is_ack ? "ACK" : "segment";
+}
+
 size_t lc_result_label(const lc_result *r, char *buf, size_t size)
 {
     /* Most segments: data or an ACK in the data phase, no step, no flag
      * that names itself - the general rules below give the same. */
     if (r->phase == LC_PHASE_DATA && !r->is_syn && !r->is_fin && !r->is_rst && !r->retransmission &&
         !r->clears_old && !(r->anomalies & LC_ANOM_OLD_CONNECTION))
-        return join_label(buf, size, r->has_payload ? "DATA" : r->is_ack ? "ACK" : "segment", "");
+        return join_label(buf, size, plain_text(r), "");
 
     const char *text = step_name(r);
     const char *suffix = r->retransmission ? " (retransmission)" : "";
@@ -895,10 +901,8 @@ size_t lc_result_label(const lc_result *r, char *buf, size_t size)
                 text = r->is_ack ? "SYN-ACK" : "SYN";
             else if (r->is_fin)
                 text = r->has_payload ? "DATA+FIN" : "FIN";
-            else if (r->has_payload)
-                text = "DATA";
             else
-                text = r->is_ack ? "ACK" : "segment";
+                text = plain_text(r);
             break;
         }
     }
