@@ -47,6 +47,10 @@ gboolean synfin_result_load(guint32 frame, guint idx, synfin_input *in, lc_resul
  * sets in->seg.from.  NULL without a stream. */
 synfin_conn *synfin_conn_of(synfin_input *in, gboolean create);
 
+/* A hint, as soon as a segment's stream is known: start loading what the
+ * first pass will read of that connection (storage.c, "Prefetching"). */
+void synfin_conn_prefetch(guint32 stream);
+
 /* The engine connection of sc (stream `stream`): the stored one when it is
  * wide, else unpacked into *buf. */
 const lc_conn *synfin_conn_load(const synfin_conn *sc, guint32 stream, lc_conn *buf);

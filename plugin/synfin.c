@@ -336,10 +336,11 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
     /* Nearly every frame: one TCP layer (so at most one TCP tap record),
      * which reached its tap point, and no ICMP error around it.  No walk
      * over the layers for that. */
-    const tcp_info_t *th0;
-    if (layers_of(pinfo, proto_tcp) == 1 &&
-        (th0 = (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, 0)) != NULL &&
-        layers_of(pinfo, proto_icmp) == 0 && layers_of(pinfo, proto_icmpv6) == 0) {
+    const tcp_info_t *th0 = layers_of(pinfo, proto_tcp) == 1
+        ? (const tcp_info_t *)fetch_tapped_data(tcp_tap_id, 0) : NULL;
+    if (th0 != NULL && !PINFO_FD_VISITED(pinfo))
+        synfin_conn_prefetch(th0->th_stream); /* loads while the rest is decided */
+    if (th0 != NULL && layers_of(pinfo, proto_icmp) == 0 && layers_of(pinfo, proto_icmpv6) == 0) {
         frame_wants w;
         frame_wants_of(pinfo, tree, &w);
         dissect_layer(tvb, pinfo, &w, th0, (guint16)th0->th_sport, (guint16)th0->th_dport, 0, 0);
