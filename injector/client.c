@@ -144,7 +144,18 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
     uint8_t *buf = t->pkt;
     size_t n = pkt_build(buf, INJ_PKT_MAX, &p->src, &p->dst, p->sport, p->dport, &s, t->ip_id++);
     int64_t sent_at = inj_now_wall_ns();
-    bool ok = n > 0 && netdev_send_ip(t->nd, buf, n, &p->dst);
+    const netdev_sent st = n > 0 ? netdev_send_ip(t->nd, buf, n, &p->dst) : NETDEV_FAILED;
+    if (st == NETDEV_DROPPED) {
+        /* Never on the wire: not printed (the capture will not have it
+         * either), left to the retransmission timer like any loss. */
+        t->res->local_drops++;
+        if (p->verbose)
+            inj_msg("note", "a local firewall rule dropped our %s segment (relative seq %u, send: %s)",
+                    syn ? "SYN" : (flags & LC_FIN) ? "FIN" : (flags & LC_RST) ? "RST" : len ? "data" : "ACK",
+                    seq - t->iss, strerror(EPERM));
+        return true;
+    }
+    const bool ok = st == NETDEV_SENT;
     if (ok) {
         pkt_tcp parsed;
         pkt_icmp icmp;

@@ -63,6 +63,7 @@ typedef struct client_result {
     unsigned oow_acks;       /* ACKs for segments outside the window, or acknowledging unsent data */
     unsigned fin_reacks;     /* TIME-WAIT: a retransmitted FIN acknowledged again */
     unsigned cut_frames;     /* frames captured cut: their data was not used */
+    unsigned local_drops;    /* our segments a local firewall rule dropped (lost, retransmitted) */
     size_t   late_bytes;     /* reply bytes that came after we had closed (--reply-idle): exit 7 */
 } client_result;
 

@@ -502,6 +502,7 @@ static void events_text(const client_result *r, char *buf, size_t size)
     EV(r->oow_acks, "; %u out-of-window segment%s acknowledged", r->oow_acks, r->oow_acks > 1 ? "s" : "");
     EV(r->fin_reacks, "; %u retransmitted FIN%s acknowledged in TIME-WAIT", r->fin_reacks, r->fin_reacks > 1 ? "s" : "");
     EV(r->cut_frames, "; %u cut frame%s not used", r->cut_frames, r->cut_frames > 1 ? "s" : "");
+    EV(r->local_drops, "; %u of our segments dropped by a local firewall rule", r->local_drops);
     EV(r->late_bytes, "; %zu bytes after our FIN", r->late_bytes);
 #undef EV
 }

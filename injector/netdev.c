@@ -247,7 +247,7 @@ void netdev_close(netdev *nd)
     nd->raw_fd = -1;
 }
 
-bool netdev_send_ip(netdev *nd, const uint8_t *pkt, size_t len, const inj_addr *dst)
+netdev_sent netdev_send_ip(netdev *nd, const uint8_t *pkt, size_t len, const inj_addr *dst)
 {
     struct sockaddr_storage ss;
     unsigned sl;
@@ -255,15 +255,19 @@ bool netdev_send_ip(netdev *nd, const uint8_t *pkt, size_t len, const inj_addr *
     for (;;) {
         ssize_t n = sendto(nd->raw_fd, pkt, len, 0, (struct sockaddr *)&ss, sl);
         if (n == (ssize_t)len)
-            return true;
+            return NETDEV_SENT;
         if (n < 0 && errno == EINTR)
             continue;
+        /* Netfilter's output hook answers a dropped packet with EPERM; the
+         * socket itself was opened with the capability it needs. */
+        if (n < 0 && errno == EPERM)
+            return NETDEV_DROPPED;
         if (n < 0 && errno == EMSGSIZE) {
             inj_error("segment of %zu bytes is larger than the path MTU", len);
-            return false;
+            return NETDEV_FAILED;
         }
         inj_error("send: %s", n < 0 ? strerror(errno) : "short write");
-        return false;
+        return NETDEV_FAILED;
     }
 }
 

@@ -60,8 +60,16 @@ int netdev_open(netdev *nd, int family, const char *ifname, bool bind_iface);
 int netdev_set_filter(netdev *nd, const char *bpf);
 void netdev_close(netdev *nd);
 
-/* Sends a whole IP packet; false (message printed) on failure. */
-bool netdev_send_ip(netdev *nd, const uint8_t *pkt, size_t len, const inj_addr *dst);
+/* What became of an IP packet handed to the kernel. */
+typedef enum netdev_sent {
+    NETDEV_SENT,     /* on its way */
+    NETDEV_DROPPED,  /* a local firewall rule dropped it (the send's EPERM): a loss on the path,
+                      * like any other, which retransmission repairs */
+    NETDEV_FAILED    /* any other failure; message printed */
+} netdev_sent;
+
+/* Sends a whole IP packet. */
+netdev_sent netdev_send_ip(netdev *nd, const uint8_t *pkt, size_t len, const inj_addr *dst);
 /* Sends a whole Ethernet frame on the capture interface. */
 bool netdev_send_frame(netdev *nd, const uint8_t *frame, size_t len);
 

@@ -504,6 +504,34 @@ print("sent segments: %d, with SACK blocks: %d" % (n, sacks))
 PY
 }
 
+# A local firewall rule drops our first FIN (the raw send fails with EPERM):
+# that is a loss on the path like any other, which the FIN's retransmission
+# repairs, not an error.  numgen inc counts only the FINs that reach it: the
+# first (0) is dropped, the retransmission (1) goes out.  The dropped one never
+# left, so the ladder shows one FIN 1/4.
+t_local_drop() {
+    start_echo echo 127.0.0.1
+    nft -f - <<EOF_NFT || die "nft: the table that drops our first FIN"
+table inet synfin_test_dropfin {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        tcp dport $PORT tcp flags & fin == fin numgen inc mod 2 == 0 drop
+    }
+}
+EOF_NFT
+    echo_exchange 127.0.0.1 "$PORT"
+    nft delete table inet synfin_test_dropfin
+    expect_ladder_fin
+    expect_err 'note: a local firewall rule dropped our FIN segment \(relative seq 26, send: Operation not permitted\)' \
+        "-v notes the dropped FIN"
+    grep -E -- '1 of our segments dropped by a local firewall rule' "$WORK/out" "$WORK/err" >/dev/null &&
+        pass "the summary line counts it" || fail "the summary line does not count the drop"
+    local n
+    n=$(grep -Ec -- '--> F\.' "$WORK/out")
+    [ "$n" = 1 ] && pass "one FIN on the wire" || fail "$n FINs shown, expected 1"
+    if grep -q 'error' "$WORK/err"; then fail "an error: $(grep error "$WORK/err")"; else pass "no error"; fi
+}
+
 t_reset() {
     start_echo reset 127.0.0.1
     inj 127.0.0.1 "$PORT"
