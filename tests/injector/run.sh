@@ -519,7 +519,7 @@ table inet synfin_test_dropfin {
     }
 }
 EOF_NFT
-    echo_exchange 127.0.0.1 "$PORT"
+    echo_exchange -w "$WORK/drop.pcap" 127.0.0.1 "$PORT"
     nft delete table inet synfin_test_dropfin
     expect_ladder_fin
     expect_err 'note: a local firewall rule dropped our FIN segment \(relative seq 26, send: Operation not permitted\)' \
@@ -528,7 +528,22 @@ EOF_NFT
         pass "the summary line counts it" || fail "the summary line does not count the drop"
     local n
     n=$(grep -Ec -- '--> F\.' "$WORK/out")
-    [ "$n" = 1 ] && pass "one FIN on the wire" || fail "$n FINs shown, expected 1"
+    [ "$n" = 1 ] && pass "one FIN of ours shown" || fail "$n FINs of ours shown, expected 1"
+    # the -w file (raw IP, from the capture): one FIN went to the server
+    n=$(/usr/bin/python3 - "$WORK/drop.pcap" "$PORT" <<'PY'
+import struct, sys
+data, port, off, fins = open(sys.argv[1], "rb").read(), int(sys.argv[2]), 24, 0
+while off < len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    p = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    t = p[(p[0] & 15) * 4:]
+    if struct.unpack(">H", t[2:4])[0] == port and t[13] & 1:
+        fins += 1
+print(fins)
+PY
+)
+    [ "$n" = 1 ] && pass "one FIN of ours captured" || fail "$n FINs of ours captured, expected 1"
     if grep -q 'error' "$WORK/err"; then fail "an error: $(grep error "$WORK/err")"; else pass "no error"; fi
 }
 
