@@ -60,6 +60,7 @@ typedef struct tcb {
     int64_t  last_rx_at;       /* any segment from the server (the --reply-idle rule) */
     int64_t  started_at;       /* just before the first SYN (for --stats) */
     int      syns_sent;
+    int      syns_dropped;     /* of those, dropped by a local firewall rule */
     int      old_rounds;       /* SYN-SENT: unacceptable ACKs answered so far */
     char     soft_err[160];
 } tcb;
@@ -149,6 +150,8 @@ static bool send_seg(tcb *t, uint16_t flags, uint32_t seq, const uint8_t *payloa
         /* Never on the wire: not printed (the capture will not have it
          * either), left to the retransmission timer like any loss. */
         t->res->local_drops++;
+        if (syn)
+            t->syns_dropped++;
         if (p->verbose)
             inj_msg("note", "a local firewall rule dropped our %s segment (relative seq %u, send: %s)",
                     syn ? "SYN" : (flags & LC_FIN) ? "FIN" : (flags & LC_RST) ? "RST" : len ? "data" : "ACK",
@@ -289,7 +292,10 @@ static void retransmit(tcb *t, int64_t now)
 {
     if (t->rtx_count >= t->p->retries) {
         char why[96];
-        if (t->state == CS_SYN_SENT)
+        if (t->state == CS_SYN_SENT && t->syns_dropped == t->syns_sent)
+            snprintf(why, sizeof why, "%d SYNs sent, all dropped by a local firewall rule",
+                     t->syns_sent);
+        else if (t->state == CS_SYN_SENT)
             snprintf(why, sizeof why, "%d SYNs sent, no answer", t->syns_sent);
         else
             snprintf(why, sizeof why, "no answer after %d retransmissions", t->rtx_count);

@@ -545,6 +545,21 @@ PY
 )
     [ "$n" = 1 ] && pass "one FIN of ours captured" || fail "$n FINs of ours captured, expected 1"
     if grep -q 'error' "$WORK/err"; then fail "an error: $(grep error "$WORK/err")"; else pass "no error"; fi
+
+    # a rule that drops every SYN: the handshake times out, and says why
+    nft -f - <<EOF_NFT || die "nft: the table that drops every SYN"
+table inet synfin_test_dropfin {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        tcp dport $PORT tcp flags & syn == syn drop
+    }
+}
+EOF_NFT
+    inj -q --retries 1 127.0.0.1 "$PORT"
+    nft delete table inet synfin_test_dropfin
+    expect_rc 5; expect_err_one_line
+    expect_err 'timed out waiting for the SYN-ACK .*: 2 SYNs sent, all dropped by a local firewall rule' \
+        "the timeout names the local rule"
 }
 
 t_reset() {
