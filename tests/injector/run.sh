@@ -208,6 +208,19 @@ expect_ladder_fin() {
     expect_out '--> \. .*ACK 4/4 +TIME_WAIT +CLOSED' "ACK 4/4"
 }
 
+# drop_ours MATCH: a table that drops, on output, our packets to $PORT that
+# match the nft expression MATCH (deleted by the test, else by cleanup)
+drop_ours() {
+    nft -f - <<EOF_NFT || die "nft: the table that drops our packets matching $1"
+table inet synfin_test_dropfin {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        tcp dport $PORT $1 drop
+    }
+}
+EOF_NFT
+}
+
 echo_exchange() {   # echo_exchange [--ns NS] ARGS: default request, checks request and reply
     inj "$@" -v --save-reply "$WORK/reply"
     expect_rc 0
@@ -511,14 +524,7 @@ PY
 # left, so the ladder shows one FIN 1/4.
 t_local_drop() {
     start_echo echo 127.0.0.1
-    nft -f - <<EOF_NFT || die "nft: the table that drops our first FIN"
-table inet synfin_test_dropfin {
-    chain out {
-        type filter hook output priority 0; policy accept;
-        tcp dport $PORT tcp flags & fin == fin numgen inc mod 2 == 0 drop
-    }
-}
-EOF_NFT
+    drop_ours 'tcp flags & fin == fin numgen inc mod 2 == 0'
     echo_exchange -w "$WORK/drop.pcap" 127.0.0.1 "$PORT"
     nft delete table inet synfin_test_dropfin
     expect_ladder_fin
@@ -547,14 +553,7 @@ PY
     if grep -q 'error' "$WORK/err"; then fail "an error: $(grep error "$WORK/err")"; else pass "no error"; fi
 
     # a rule that drops every SYN: the handshake times out, and says why
-    nft -f - <<EOF_NFT || die "nft: the table that drops every SYN"
-table inet synfin_test_dropfin {
-    chain out {
-        type filter hook output priority 0; policy accept;
-        tcp dport $PORT tcp flags & syn == syn drop
-    }
-}
-EOF_NFT
+    drop_ours 'tcp flags & syn == syn'
     inj -q --retries 1 127.0.0.1 "$PORT"
     nft delete table inet synfin_test_dropfin
     expect_rc 5; expect_err_one_line
@@ -1003,14 +1002,7 @@ PY
             # on its way to the server, or a fast enough client closes the
             # connection cleanly between the server's shutdown() and its
             # abortive close() (then exit 0 is right, and the case is lost).
-            nft -f - <<EOF_NFT || die "nft: the table that drops our FIN"
-table inet synfin_test_dropfin {
-    chain out {
-        type filter hook output priority 0; policy accept;
-        tcp dport $PORT tcp flags & fin == fin drop
-    }
-}
-EOF_NFT
+            drop_ours 'tcp flags & fin == fin'
             inj -q 127.0.0.1 "$PORT"
             nft delete table inet synfin_test_dropfin
             expect_rc 6; expect_err_one_line
