@@ -341,18 +341,13 @@ conn_for_update(synfin_conn *sc, guint32 stream)
 void
 synfin_conn_prefetch(guint32 stream)
 {
-    if (stream >= (1u << 28))
-        return;
     /* The hot slot, and what synfin_conn_of and window_of read of the
      * record (the fields after the packed form and the Zeek summary). */
     prefetch_lines(hot_slot(stream), sizeof(hot_conn));
-    guint ci = stream >> conns.shift;
-    if (ci < conns.nchunks && conns.chunks[ci] != NULL) {
-        const synfin_conn *sc = (const synfin_conn *)(conns.chunks[ci] +
-            (stream & ((1u << conns.shift) - 1)) * conns.elem);
+    const synfin_conn *sc = (const synfin_conn *)table_get(&conns, stream, FALSE);
+    if (sc != NULL)
         prefetch_lines(&sc->ep0_addr_hash,
                        sizeof(*sc) - offsetof(synfin_conn, ep0_addr_hash));
-    }
 }
 
 const lc_conn *
