@@ -487,18 +487,16 @@ t_lossy() {
     expect_same "$WORK/echo.log" "$WORK/big" "the server received all 100000 bytes"
     expect_same "$WORK/reply" "$WORK/big" "the injector received the whole echo exactly once"
     # SACK blocks we sent (data held beyond a hole) must lie above the ACK
-    /usr/bin/python3 - "$WORK/lossy.pcap" <<'PY' && pass "SACK blocks well-formed" || fail "bad SACK blocks"
+    /usr/bin/python3 - "$WORK/lossy.pcap" "$HERE/../../tools" <<'PY' && pass "SACK blocks well-formed" || fail "bad SACK blocks"
 import struct, sys
-data = open(sys.argv[1], "rb").read()
-off, n, sacks = 24, 0, 0
-while off < len(data):
-    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-    p = data[off + 16:off + 16 + incl]
-    off += 16 + incl
-    ihl = (p[0] & 15) * 4
-    t = p[ihl:]
-    if p[12:16] != bytes([198, 51, 100, 99]):
-        continue   # not sent by us
+sys.path.insert(0, sys.argv[2])
+from pcap2engine import packets, tcp_of
+n, sacks = 0, 0
+for _, ip in packets(sys.argv[1]):
+    seg = tcp_of(ip)
+    if seg is None or seg[0] != bytes([198, 51, 100, 99]):
+        continue   # not TCP, or not sent by us
+    t = seg[2]
     n += 1
     ack = struct.unpack(">I", t[8:12])[0]
     thl, i = (t[12] >> 4) * 4, 20
@@ -536,15 +534,14 @@ t_local_drop() {
     n=$(grep -Ec -- '--> F\.' "$WORK/out")
     [ "$n" = 1 ] && pass "one FIN of ours shown" || fail "$n FINs of ours shown, expected 1"
     # the -w file (raw IP, from the capture): one FIN went to the server
-    n=$(/usr/bin/python3 - "$WORK/drop.pcap" "$PORT" <<'PY'
+    n=$(/usr/bin/python3 - "$WORK/drop.pcap" "$PORT" "$HERE/../../tools" <<'PY'
 import struct, sys
-data, port, off, fins = open(sys.argv[1], "rb").read(), int(sys.argv[2]), 24, 0
-while off < len(data):
-    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-    p = data[off + 16:off + 16 + incl]
-    off += 16 + incl
-    t = p[(p[0] & 15) * 4:]
-    if struct.unpack(">H", t[2:4])[0] == port and t[13] & 1:
+sys.path.insert(0, sys.argv[3])
+from pcap2engine import packets, tcp_of
+port, fins = int(sys.argv[2]), 0
+for _, ip in packets(sys.argv[1]):
+    seg = tcp_of(ip)
+    if seg is not None and struct.unpack(">H", seg[2][2:4])[0] == port and seg[2][13] & 1:
         fins += 1
 print(fins)
 PY
