@@ -145,10 +145,12 @@ start_ws() {
     WS_GROUPS="--groups wireshark" WS_EXTRA_ENV="DISPLAY=$DISPLAY XDG_RUNTIME_DIR=$H/xdg " \
         ws_run wireshark -C synfin -o gui.ask_unsaved:FALSE "$@" >"$H/ws.log" 2>&1 &
     WS=$!
-    # $WS is the background shell; Wireshark is its child (setpriv and env exec)
+    # $WS is the background shell; Wireshark is its child (setpriv and env
+    # exec). Match the name: ws_run's $(id -u) is a short-lived child too,
+    # and taking it for Wireshark made the dumpcap checks look at a dead pid.
     local i
     for i in $(seq 100); do
-        WSP=$(pgrep -P "$WS" | head -1)
+        WSP=$(pgrep -P "$WS" -x wireshark | head -1)
         [ -n "$WSP" ] && return 0
         sleep 0.05
     done
