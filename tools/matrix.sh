@@ -214,8 +214,12 @@ fi
 # (default 3; a repetition is a pair of runs on each CPU). 4.0 runs on the
 # host (the reference tree $host_build; the bookworm root has no build),
 # 4.4 and 4.6 in their roots with the plugin their matrix build made (run
-# the matrix first). Not a test: it prints the per-release table (README,
-# "Speed and memory").
+# the matrix first). Then tests/bench/bench_cg.sh (instructions and cache
+# misses per segment, valgrind's cachegrind) on its own smaller capture;
+# valgrind is installed into a root that lacks it (the roots' package list,
+# and so their stamp, stays as the tests need it). Not a test: it prints
+# the per-release tables (README, "Speed and memory", "Counted per
+# segment").
 if [ "$bench" = 1 ]; then
     bcap=$cache/bench-${SYNFIN_BENCH_CONNECTIONS:-30000}.pcap
     breps=${SYNFIN_BENCH_REPS:-3}
@@ -233,7 +237,8 @@ if [ "$bench" = 1 ]; then
                 [ -r "$so" ] || { say "bench: no $so (build the host tree)"; brc=1; continue; }
                 say "bench: Wireshark $(tshark --version | sed -n '1s/^TShark (Wireshark) \([^ ]*\).*/\1/p') (host, Debian 12)"
                 "$root/tests/bench/bench_plugin.sh" --reps "$breps" --capture "$bcap" "$so" 2>&1 |
-                    tee "$cache/bookworm.bench.log" | grep -v '^\.*$' || brc=1 ;;
+                    tee "$cache/bookworm.bench.log" | grep -v '^\.*$' || brc=1
+                "$root/tests/bench/bench_cg.sh" "$so" 2>&1 | tee "$cache/bookworm.bench-cg.log" || brc=1 ;;
             trixie|sid)
                 r=$cache/$s
                 [ -r "$r/build/plugin/synfin.so" ] || { say "bench: no $r/build/plugin/synfin.so (run tools/matrix.sh $s first)"; brc=1; continue; }
@@ -243,6 +248,17 @@ if [ "$bench" = 1 ]; then
                 in_root "$r" "$root/tests/bench/bench_plugin.sh" --reps "$breps" --capture /tmp/bench.pcap \
                     /build/plugin/synfin.so 2>&1 | tee "$cache/$s.bench.log" | grep -v '^\.*$' || brc=1
                 rm -f "$r/tmp/bench.pcap"
+                # shellcheck disable=SC2046
+                if in_root "$r" sh -c 'command -v valgrind' >/dev/null ||
+                   { say "bench: installing valgrind into the $s root"
+                     { in_root "$r" apt-get $(apt_opts "$s") install valgrind ||
+                       { in_root "$r" apt-get $(apt_opts "$s") update &&
+                         in_root "$r" apt-get $(apt_opts "$s") install valgrind; }; } >"$cache/$s.valgrind.log" 2>&1; }; then
+                    in_root "$r" "$root/tests/bench/bench_cg.sh" /build/plugin/synfin.so 2>&1 |
+                        tee "$cache/$s.bench-cg.log" || brc=1
+                else
+                    say "bench: no valgrind in the $s root ($cache/$s.valgrind.log)"; brc=1
+                fi
                 cleanup ;;
             *) continue ;;
         esac

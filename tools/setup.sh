@@ -20,7 +20,7 @@ PACKAGES="
 gcc libc6-dev cmake ninja-build pkg-config
 libwireshark-dev libwiretap-dev libglib2.0-dev libpcap-dev libnftables-dev
 tshark wireshark-common
-python3 python3-scapy time tcpdump iproute2 nftables iptables libcap2-bin
+python3 python3-scapy time valgrind tcpdump iproute2 nftables iptables libcap2-bin
 nginx-light openssh-server curl
 xvfb xdotool imagemagick
 "
