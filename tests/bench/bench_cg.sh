@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     bench_opt "$@"
     if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
     case "$1" in
-        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
         -*) echo "bench_cg: unknown option $1" >&2; exit 2 ;;
         *) so=$1 ;;
     esac
