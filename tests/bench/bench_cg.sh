@@ -32,7 +32,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-quick=0 reps=1 conns=2000 capture= so=
+quick=0 reps=1 conns=2000 capture= so= segments=0 streams=0
 . "$here/bench_plugin.inc.sh"
 while [ $# -gt 0 ]; do
     bench_opt "$@"
@@ -58,9 +58,7 @@ editcap -B "1970-01-01 00:00:01" "$cap" "$empty" >/dev/null 2>&1 &&
     [ "$(capinfos -c -M "$empty" 2>/dev/null | sed -n 's/^Number of packets: *//p')" = 0 ] ||
     { echo "bench_cg: editcap could not make an empty copy of the capture" >&2; exit 1; }
 chmod 644 "$empty"
-segments=$(ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | grep -c .) || true
-[ "${segments:-0}" -gt 0 ] || { echo "bench_cg: no TCP segments in the capture" >&2; exit 1; }
-echo "capture: $segments TCP segments"
+bench_count_capture bench_cg
 echo "valgrind $(valgrind --version | sed 's/^valgrind-//'), cachegrind $caches"
 [ "$quick" = 1 ] && echo "quick mode: $conns connections (a smoke test, not a measurement)"
 

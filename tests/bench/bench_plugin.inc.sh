@@ -1,8 +1,8 @@
-# bench_plugin.inc.sh - what bench_plugin.sh and bench_ab.sh share: their
-# common options, the capture they measure and how two runs are timed
+# bench_plugin.inc.sh - what bench_plugin.sh, bench_ab.sh and bench_cg.sh share: their
+# common options, the capture they measure, its counts and how two runs are timed
 # against each other. Sourced; uses and sets the
-# callers' variables quick, reps, conns, capture, cap and here (the
-# scripts' folder), and wsenv.sh's WS_TMP and ws_run.
+# callers' variables quick, reps, conns, capture, cap, segments, streams
+# and here (the scripts' folder), and wsenv.sh's WS_TMP and ws_run.
 
 # bench_opt WORD [NEXT]: takes one of the common options (--quick, --reps N,
 # --connections N, --capture FILE); sets bench_took to the number of words
@@ -31,6 +31,18 @@ bench_stage_capture() {
         /usr/bin/python3 "$here/gen_capture.py" --connections "$conns" "$cap"
     fi
     chmod 644 "$cap"
+}
+
+# bench_count_capture NAME: the capture's TCP segments and connections
+# (tcp.stream values) into segments and streams, from one tshark run, and
+# the line that says them; stops the script (NAME: in the message) when the
+# capture has no TCP segment.
+bench_count_capture() {
+    ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | grep . >"$WS_TMP/streams" || true
+    segments=$(wc -l <"$WS_TMP/streams")
+    streams=$(sort -u "$WS_TMP/streams" | wc -l)
+    echo "capture: $segments TCP segments, $streams connections, $(stat -c %s "$cap") bytes"
+    [ "$segments" -gt 0 ] || { echo "$1: no TCP segments in the capture" >&2; exit 1; }
 }
 
 # bench_pairs FUNC_A FUNC_B RECORD: one repetition of two timed runs that

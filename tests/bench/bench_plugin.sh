@@ -26,7 +26,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-quick=0 reps=5 conns=30000 capture= so=
+quick=0 reps=5 conns=30000 capture= so= segments=0 streams=0
 . "$here/bench_plugin.inc.sh"
 while [ $# -gt 0 ]; do
     bench_opt "$@"
@@ -45,10 +45,7 @@ done
 ws_setup "$so"
 
 bench_stage_capture
-segments=$(ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | grep -c .)
-streams=$(ws_run tshark -n -r "$cap" -T fields -e tcp.stream 2>/dev/null | sort -u | grep -c .)
-echo "capture: $segments TCP segments, $streams connections, $(stat -c %s "$cap") bytes"
-[ "$segments" -gt 0 ] || { echo "bench: no TCP segments in the capture" >&2; exit 1; }
+bench_count_capture bench
 
 # one timed run each: "user sys maxrss_kb" (bench_tshark)
 run_base() { bench_tshark "$pair_base" "$1" '%U %S %M' "${pair_args[@]}" --disable-protocol synfin; }
