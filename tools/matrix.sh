@@ -220,6 +220,17 @@ fi
 # and so their stamp, stays as the tests need it). Not a test: it prints
 # the per-release tables (README, "Speed and memory", "Counted per
 # segment").
+# root_valgrind SUITE DIR: valgrind in the root, installed when missing
+# (from the root's package lists, else after an apt-get update).
+root_valgrind() {
+    local s=$1 r=$2
+    in_root "$r" sh -c 'command -v valgrind' >/dev/null && return 0
+    say "bench: installing valgrind into the $s root"
+    # shellcheck disable=SC2046
+    { in_root "$r" apt-get $(apt_opts "$s") install valgrind ||
+      { in_root "$r" apt-get $(apt_opts "$s") update &&
+        in_root "$r" apt-get $(apt_opts "$s") install valgrind; }; } >"$cache/$s.valgrind.log" 2>&1
+}
 if [ "$bench" = 1 ]; then
     bcap=$cache/bench-${SYNFIN_BENCH_CONNECTIONS:-30000}.pcap
     breps=${SYNFIN_BENCH_REPS:-3}
@@ -248,12 +259,7 @@ if [ "$bench" = 1 ]; then
                 in_root "$r" "$root/tests/bench/bench_plugin.sh" --reps "$breps" --capture /tmp/bench.pcap \
                     /build/plugin/synfin.so 2>&1 | tee "$cache/$s.bench.log" | grep -v '^\.*$' || brc=1
                 rm -f "$r/tmp/bench.pcap"
-                # shellcheck disable=SC2046
-                if in_root "$r" sh -c 'command -v valgrind' >/dev/null ||
-                   { say "bench: installing valgrind into the $s root"
-                     { in_root "$r" apt-get $(apt_opts "$s") install valgrind ||
-                       { in_root "$r" apt-get $(apt_opts "$s") update &&
-                         in_root "$r" apt-get $(apt_opts "$s") install valgrind; }; } >"$cache/$s.valgrind.log" 2>&1; }; then
+                if root_valgrind "$s" "$r"; then
                     in_root "$r" "$root/tests/bench/bench_cg.sh" /build/plugin/synfin.so 2>&1 |
                         tee "$cache/$s.bench-cg.log" || brc=1
                 else
