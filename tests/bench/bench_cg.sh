@@ -32,20 +32,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-quick=0 reps=1 conns=2000 capture= so= segments=0 streams=0
+quick=0 reps=1 conns=2000 quick_conns=100 capture= so= segments=0 streams=0
 . "$here/bench_plugin.inc.sh"
-while [ $# -gt 0 ]; do
-    bench_opt "$@"
-    if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
-    case "$1" in
-        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
-        -*) echo "bench_cg: unknown option $1" >&2; exit 2 ;;
-        *) so=$1 ;;
-    esac
-    shift
-done
-[ -n "$so" ] || { echo "usage: $0 [--quick] [--connections N] [--capture FILE] PLUGIN_SO" >&2; exit 2; }
-[ "$quick" = 1 ] && conns=100
+bench_args bench_cg 31 "[--quick] [--connections N] [--capture FILE] PLUGIN_SO" "$@"
 command -v valgrind >/dev/null 2>&1 || { echo "bench_cg: valgrind missing (apt-get install valgrind; tools/setup.sh installs it)" >&2; exit 1; }
 caches=${SYNFIN_CG_CACHES:---I1=32768,8,64 --D1=49152,12,64 --LL=1048576,16,64}
 

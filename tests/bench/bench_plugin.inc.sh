@@ -1,21 +1,44 @@
 # bench_plugin.inc.sh - what bench_plugin.sh, bench_ab.sh and bench_cg.sh share: their
 # common options, the capture they measure, its counts and how two runs are timed
 # against each other. Sourced; uses and sets the
-# callers' variables quick, reps, conns, capture, cap, segments, streams
-# and here (the scripts' folder), and wsenv.sh's WS_TMP and ws_run.
+# callers' variables quick, reps, conns, quick_conns, capture, cap, so,
+# segments, streams and here (the scripts' folder), and wsenv.sh's WS_TMP
+# and ws_run.
 
 # bench_opt WORD [NEXT]: takes one of the common options (--quick, --reps N,
 # --connections N, --capture FILE); sets bench_took to the number of words
-# it used, 0 when WORD is not one of them.
+# it used, 0 when WORD is not one of them.  --quick: one repetition of a
+# capture of $quick_conns connections (default 1000).
 bench_opt() {
     bench_took=1
     case "$1" in
-        --quick) quick=1; reps=1; conns=1000 ;;
+        --quick) quick=1; reps=1; conns=${quick_conns:-1000} ;;
         --reps) reps=${2:?--reps needs a number}; bench_took=2 ;;
         --connections) conns=${2:?--connections needs a number}; bench_took=2 ;;
         --capture) capture=${2:?--capture needs a file}; bench_took=2 ;;
         *) bench_took=0 ;;
     esac
+}
+
+# bench_args NAME HELP_LAST USAGE ARGS...: the command line of a script that
+# measures one PLUGIN_SO (bench_plugin.sh, bench_cg.sh): the common options
+# (bench_opt), -h/--help (lines 2 to HELP_LAST of the script), PLUGIN_SO
+# into so; "NAME: unknown option" or "usage: SCRIPT USAGE" and exit 2
+# otherwise.
+bench_args() {
+    local name=$1 help_last=$2 usage=$3
+    shift 3
+    while [ $# -gt 0 ]; do
+        bench_opt "$@"
+        if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
+        case "$1" in
+            -h|--help) sed -n "2,${help_last}p" "$0"; exit 0 ;;
+            -*) echo "$name: unknown option $1" >&2; exit 2 ;;
+            *) so=$1 ;;
+        esac
+        shift
+    done
+    [ -n "$so" ] || { echo "usage: $0 $usage" >&2; exit 2; }
 }
 
 # bench_stage_capture: $WS_TMP/bench.pcap (readable by uid 65534) from

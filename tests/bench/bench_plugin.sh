@@ -28,17 +28,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 reps=5 conns=30000 capture= so= segments=0 streams=0
 . "$here/bench_plugin.inc.sh"
-while [ $# -gt 0 ]; do
-    bench_opt "$@"
-    if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
-    case "$1" in
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
-        -*) echo "bench: unknown option $1" >&2; exit 2 ;;
-        *) so=$1 ;;
-    esac
-    shift
-done
-[ -n "$so" ] || { echo "usage: $0 [--quick] [--reps N] [--connections N] [--capture FILE] PLUGIN_SO" >&2; exit 2; }
+bench_args bench 26 "[--quick] [--reps N] [--connections N] [--capture FILE] PLUGIN_SO" "$@"
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 
 . "$here/../lib/wsenv.sh"
