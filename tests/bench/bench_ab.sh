@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     bench_opt "$@"
     if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
     case "$1" in
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) bench_help; exit 0 ;;
         *) if [ ${#sos[@]} -lt 2 ]; then sos+=("$1"); else targs+=("$1"); fi ;;
     esac
     shift

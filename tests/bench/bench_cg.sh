@@ -34,7 +34,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 reps=1 conns=2000 quick_conns=100 capture= so= segments=0 streams=0
 . "$here/bench_plugin.inc.sh"
-bench_args bench_cg 31 "[--quick] [--connections N] [--capture FILE] PLUGIN_SO" "$@"
+bench_args bench_cg "[--quick] [--connections N] [--capture FILE] PLUGIN_SO" "$@"
 command -v valgrind >/dev/null 2>&1 || { echo "bench_cg: valgrind missing (apt-get install valgrind; tools/setup.sh installs it)" >&2; exit 1; }
 caches=${SYNFIN_CG_CACHES:---I1=32768,8,64 --D1=49152,12,64 --LL=1048576,16,64}
 

@@ -20,19 +20,24 @@ bench_opt() {
     esac
 }
 
-# bench_args NAME HELP_LAST USAGE ARGS...: the command line of a script that
-# measures one PLUGIN_SO (bench_plugin.sh, bench_cg.sh): the common options
-# (bench_opt), -h/--help (lines 2 to HELP_LAST of the script), PLUGIN_SO
-# into so; "NAME: unknown option" or "usage: SCRIPT USAGE" and exit 2
-# otherwise.
+# bench_help: the script's header comment (from its second line to the
+# first line that is not a comment), for -h/--help.
+bench_help() {
+    awk 'NR == 1 { next } /^#/ { print; next } { exit }' "$0"
+}
+
+# bench_args NAME USAGE ARGS...: the command line of a script that measures
+# one PLUGIN_SO (bench_plugin.sh, bench_cg.sh): the common options
+# (bench_opt), -h/--help (bench_help), PLUGIN_SO into so; "NAME: unknown
+# option" or "usage: SCRIPT USAGE" and exit 2 otherwise.
 bench_args() {
-    local name=$1 help_last=$2 usage=$3
-    shift 3
+    local name=$1 usage=$2
+    shift 2
     while [ $# -gt 0 ]; do
         bench_opt "$@"
         if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
         case "$1" in
-            -h|--help) sed -n "2,${help_last}p" "$0"; exit 0 ;;
+            -h|--help) bench_help; exit 0 ;;
             -*) echo "$name: unknown option $1" >&2; exit 2 ;;
             *) so=$1 ;;
         esac

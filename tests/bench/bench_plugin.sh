@@ -28,7 +28,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 reps=5 conns=30000 capture= so= segments=0 streams=0
 . "$here/bench_plugin.inc.sh"
-bench_args bench 26 "[--quick] [--reps N] [--connections N] [--capture FILE] PLUGIN_SO" "$@"
+bench_args bench "[--quick] [--reps N] [--connections N] [--capture FILE] PLUGIN_SO" "$@"
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 
 . "$here/../lib/wsenv.sh"
