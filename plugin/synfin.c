@@ -170,10 +170,11 @@ typedef struct frame_wants {
     proto_tree *tree;    /* the tree, when it is visible or references a synfin field; else NULL */
     gboolean visible;    /* that tree is visible */
     gboolean col;        /* the Info column's suffix */
-    gboolean expert;     /* expert info: the tree, an expert filter or field, the expert tap, the
-                          * Expert column */
-    gboolean anomalies;  /* anomaly items: those, and any columns (the GUI's expert indicator
-                          * reads them on the first pass) */
+    gboolean steps;      /* every step's Chat item: a shown tree, an expert filter or field, the
+                          * expert tap, the Expert column (else only where its own field is
+                          * asked for: step_wanted) */
+    gboolean anomalies;  /* anomaly items: those, any tree with synfin fields, and any columns
+                          * (the GUI's expert indicator reads them on the first pass) */
     gboolean tap;        /* a synfin tap listens */
     synfin_step when;    /* on the first pass, when the engine's work may run */
 } frame_wants;
@@ -190,13 +191,16 @@ frame_wants_of(packet_info *pinfo, proto_tree *tree, frame_wants *w)
     w->visible = w->tree != NULL && PTREE_DATA(w->tree)->visible;
     w->tap = have_tap_listener(synfin_tap);
     w->col = pref_info_column && pinfo->cinfo != NULL;
-    /* Anomalies (rare) are emitted whenever there are columns; the Chat
-     * items of the steps (every few segments) only when the Expert column
-     * is shown. */
-    w->expert = w->tree != NULL || expert_asked ||
-                (pinfo->cinfo != NULL && pinfo->cinfo->col_first != NULL &&
-                 pinfo->cinfo->col_first[COL_EXPERT] >= 0);
-    w->anomalies = w->expert || pinfo->cinfo != NULL;
+    /* Anomalies (rare) are emitted whenever there are columns or synfin
+     * fields; the Chat items of the steps (every few segments, each a
+     * formatted text and an expert subtree) for every step only when
+     * something shows or reads all expert items, else on a step only when
+     * its own field is asked for (tshark -T fields -e synfin.label asks for
+     * none; -Y synfin.handshake_step for one). */
+    w->steps = w->visible || expert_asked ||
+               (pinfo->cinfo != NULL && pinfo->cinfo->col_first != NULL &&
+                pinfo->cinfo->col_first[COL_EXPERT] >= 0);
+    w->anomalies = w->steps || w->tree != NULL || pinfo->cinfo != NULL;
     /* The engine's work (storage.c, "Engine work put off"): at once when a
      * tree wants synfin or a synfin tap listens (they read the whole
      * snapshot and the connection); all of it later when the frame shows
@@ -207,6 +211,17 @@ frame_wants_of(packet_info *pinfo, proto_tree *tree, frame_wants *w)
     w->when = synfin_fields || w->tap                   ? SYNFIN_STEP_NOW
               : pinfo->cinfo == NULL && !expert_asked ? SYNFIN_STEP_LATER
                                                       : SYNFIN_STEP_TAIL_LATER;
+}
+
+/* Whether a step (of this phase) gets its Chat expert item. */
+static gboolean
+step_wanted(const frame_wants *w, guint8 phase)
+{
+    if (w->steps)
+        return TRUE;
+    const expert_field *ei =
+        phase == LC_PHASE_HANDSHAKE ? &ei_synfin_handshake_step : &ei_synfin_teardown_step;
+    return w->tree != NULL && proto_field_is_referenced(w->tree, ei->hf);
 }
 
 static void
@@ -226,9 +241,10 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, const frame_wants *w, const lc
     lc_conn conn_buf;
     synfin_segment seg = { r, NULL, in, NULL, 0, NULL, NULL };
 
-    const gboolean is_step = fed && r->step != 0 &&
-        (r->phase == LC_PHASE_HANDSHAKE || r->phase == LC_PHASE_TEARDOWN);
-    if (fed && (w->visible || w->col || (is_step && w->expert) ||
+    const gboolean want_step = fed && r->step != 0 &&
+        (r->phase == LC_PHASE_HANDSHAKE || r->phase == LC_PHASE_TEARDOWN) &&
+        step_wanted(w, r->phase);
+    if (fed && (w->visible || w->col || want_step ||
                 (tree != NULL && proto_field_is_referenced(tree, hf_synfin_label)))) {
         lc_result_label(r, label, sizeof(label));
         seg.label = label;
@@ -257,8 +273,8 @@ render_segment(tvbuff_t *tvb, packet_info *pinfo, const frame_wants *w, const lc
 
     if (tree != NULL)
         ti = synfin_render_tree(tvb, pinfo, tree, w->visible, &seg);
-    if (w->anomalies && ((is_step && w->expert) || in->incomplete || seg.anomalies != 0))
-        synfin_render_expert(pinfo, ti, &seg, is_step && w->expert);
+    if (w->anomalies && (want_step || in->incomplete || seg.anomalies != 0))
+        synfin_render_expert(pinfo, ti, &seg, want_step);
     if (w->col && seg.label != NULL)
         synfin_render_column(pinfo, seg.label);
     if (want_tap)
