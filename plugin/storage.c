@@ -101,6 +101,19 @@ static guint npending_whole; /* how many of them are whole steps */
 
 static void pending_run(void);
 
+/* Whether this file's results are stored.  They are read only when a frame
+ * is dissected again.  TShark dissects a frame again only in its two-pass
+ * mode (-2), whose first pass never fills columns (tshark.c,
+ * process_packet_first_pass); a first dissection with columns in TShark is
+ * its single pass (plain tshark -r, a live capture that prints lines),
+ * which never comes back to a frame.  There nothing is stored: 16 bytes a
+ * segment, nearly half of synfin's memory, and the packing.  Everything
+ * else stores: Wireshark, sharkd, TShark without columns (-T fields, -2,
+ * -q).  Decided on the file's first segment (keep_decide), as the answer
+ * holds for a whole run. */
+static gboolean keep_results = TRUE;
+static gboolean keep_decided;
+
 /* Prefetching.  Between two segments of one connection pass Wireshark's
  * dissections of the segments of every other open connection, which flush
  * most of the cache; a connection's lines are then usually back in main
@@ -143,6 +156,8 @@ storage_reset(void)
     conns.chunks = NULL;
     conns.nchunks = 0;
     tuples_seen = NULL; /* the file scope frees it */
+    keep_results = TRUE;
+    keep_decided = FALSE;
 }
 
 void
@@ -514,7 +529,15 @@ static void
 step_tail(synfin_conn *sc, guint idx, const guint32 base[2], const lc_segment *seg, lc_result *r)
 {
     lc_zeek_observe(&sc->zeek, seg, r);
-    result_store(seg->frame, idx, base, seg, r);
+    if (keep_results)
+        result_store(seg->frame, idx, base, seg, r);
+}
+
+static void
+keep_decide(packet_info *pinfo)
+{
+    keep_results = !(pinfo->cinfo != NULL && synfin_program_is_tshark());
+    keep_decided = TRUE;
 }
 
 /* The lines a queued step will read: the Zeek summary, and for a whole
@@ -582,6 +605,8 @@ synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, synfin_step when
         return FALSE;
     in->seg.frame = pinfo->num;
     in->seg.time_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    if (G_UNLIKELY(!keep_decided))
+        keep_decide(pinfo);
     /* What needs the frame (its options, Wireshark's conversations) now. */
     window_of(pinfo, sc, in);
     if (sc->used == 1) {

@@ -89,4 +89,30 @@ typedef synfin_pref_bool synfin_ws_bool;
     SYNFIN_PLUGIN_DESCRIBE_
 #endif
 
+/* ------------------------------------------------------------------------ */
+/* The running program                                                       */
+
+/* synfin_program_is_tshark(): TRUE in TShark.  From 4.4 on (checked: 4.4,
+ * 4.6) libwsutil keeps the name each program gives at start-up
+ * (ws_init_version_info("TShark", ...)) and hands it out with
+ * get_appname_and_version(), "TShark (Wireshark) 4.4.19 ..."; 4.0 keeps
+ * that in each program, out of a plugin's reach, so there the answer is
+ * always FALSE (storage.c then keeps every result, as before). */
+#if SYNFIN_WS_AT_LEAST(4, 4)
+#include <string.h>
+#include <wsutil/version_info.h>
+static inline gboolean
+synfin_program_is_tshark(void)
+{
+    const char *name = get_appname_and_version();
+    return name != NULL && strncmp(name, "TShark ", 7) == 0;
+}
+#else
+static inline gboolean
+synfin_program_is_tshark(void)
+{
+    return FALSE;
+}
+#endif
+
 #endif /* SYNFIN_WS_COMPAT_H */
