@@ -200,7 +200,7 @@ frame_wants_of(packet_info *pinfo, proto_tree *tree, frame_wants *w)
     w->steps = w->visible || expert_asked ||
                (pinfo->cinfo != NULL && pinfo->cinfo->col_first != NULL &&
                 pinfo->cinfo->col_first[COL_EXPERT] >= 0);
-    w->anomalies = w->steps || w->tree != NULL || pinfo->cinfo != NULL;
+    w->anomalies = expert_asked || w->tree != NULL || pinfo->cinfo != NULL; /* implied by steps */
     /* The engine's work (storage.c, "Engine work put off"): at once when a
      * tree wants synfin or a synfin tap listens (they read the whole
      * snapshot and the connection); all of it later when the frame shows
