@@ -22,22 +22,18 @@ The expected frames come from the hand-written expected files
 Exit 1 on any difference.
 """
 import os
-import re
-import subprocess
 import sys
 
-WS_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "ws-run")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from expected import read_expected  # noqa: E402
+from wsenv import tshark_stdout  # noqa: E402
 
 PHASES = (("1", "synfin.handshake_step", "Handshake"), ("3", "synfin.teardown_step", "Teardown"))
 
 
 def tshark(args):
-    r = subprocess.run([WS_RUN, "tshark", "-n"] + args, capture_output=True, text=True)
-    if r.returncode != 0 or re.search(r"Dissector bug|CRITICAL|WARNING \*\*|runtime error:", r.stderr):
-        raise RuntimeError("tshark %s: status %d\n%s" % (" ".join(args), r.returncode, r.stderr))
-    return [line.split("\t") for line in r.stdout.splitlines() if line != ""]
+    """The rows of `tshark -n ARGS` (tab-separated fields)."""
+    return [line.split("\t") for line in tshark_stdout(["-n"] + args).splitlines() if line != ""]
 
 
 def expected_steps(tsv, phase):

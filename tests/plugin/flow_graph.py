@@ -25,21 +25,14 @@ import shutil
 import subprocess
 import sys
 
-WS_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "ws-run")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from expected import read_expected, state_name  # noqa: E402
+from wsenv import WS_RUN, tshark_stdout  # noqa: E402
 
 
 # One arrow = two lines: "[conv ]|time |<label ...>|comment" and "... (port) --> (port) ...".
 LINE1 = re.compile(r"^(?:\s*\d+\s*)?\|\s*[0-9.]+\s*\|(.*)\|([^|]*)$")
 LINE2 = re.compile(r"\(\d+\)\s+(<?-+>?)\s+\(\d+\)")
-
-
-def tshark(args):
-    r = subprocess.run([WS_RUN, "tshark"] + args, capture_output=True, text=True)
-    if r.returncode != 0 or re.search(r"Dissector bug|CRITICAL|WARNING \*\*|runtime error:", r.stderr):
-        raise RuntimeError("tshark %s: status %d\n%s" % (" ".join(args), r.returncode, r.stderr))
-    return r.stdout
 
 
 def expected_arrows(tsv, lens):
@@ -89,7 +82,7 @@ def check(pcap, tsv):
     shutil.copyfile(pcap, staged)
     os.chmod(staged, 0o644)
     lens = {}
-    for line in tshark(["-n", "-r", staged, "-T", "fields", "-e", "frame.number", "-e", "tcp.len"]).splitlines():
+    for line in tshark_stdout(["-n", "-r", staged, "-T", "fields", "-e", "frame.number", "-e", "tcp.len"]).splitlines():
         f = line.split("\t")
         if len(f) == 2 and f[1] != "" and "," not in f[1]:
             lens[int(f[0])] = int(f[1])
@@ -98,7 +91,7 @@ def check(pcap, tsv):
     exp = expected_arrows(tsv, lens)
     bad = 0
     for mode in ("network", "standard"):
-        got = drawn_arrows(tshark(["-n", "-q", "-r", staged, "-z", "flow,synfin," + mode]))
+        got = drawn_arrows(tshark_stdout(["-n", "-q", "-r", staged, "-z", "flow,synfin," + mode]))
         name = "%s flow,synfin,%s" % (os.path.basename(pcap), mode)
         if len(got) != len(exp):
             print("FAIL %s: %d arrows drawn, %d expected" % (name, len(got), len(exp)))

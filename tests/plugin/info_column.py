@@ -18,26 +18,19 @@ Exit 1 on any difference, 2 on bad arguments.
 import glob
 import os
 import re
-import subprocess
 import sys
 
-WS_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "ws-run")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from expected import read_expected  # noqa: E402
+from wsenv import tshark_stdout  # noqa: E402
 
 SUFFIX = re.compile(r" \[synfin: ([^\]]*)\]")
 FRAME = re.compile(r"^\s*(\d+)\s")
 
 
 def tshark_lines(pcap, extra):
-    r = subprocess.run([WS_RUN, "tshark", "-n", "-r", pcap] + extra, capture_output=True,
-                       text=True, errors="replace")
-    if r.returncode != 0 or re.search(r"Dissector bug|CRITICAL|WARNING \*\*|runtime error:",
-                                      r.stderr):
-        raise RuntimeError("tshark -r %s %s: status %d\n%s"
-                           % (pcap, " ".join(extra), r.returncode, r.stderr))
     out = {}
-    for line in r.stdout.splitlines():
+    for line in tshark_stdout(["-n", "-r", pcap] + extra).splitlines():
         m = FRAME.match(line)
         if m:
             out[int(m.group(1))] = SUFFIX.findall(line)
