@@ -215,7 +215,8 @@ fi
 # host (the reference tree $host_build; the bookworm root has no build),
 # 4.4 and 4.6 in their roots with the plugin their matrix build made (run
 # the matrix first). Then tests/bench/bench_cg.sh (instructions and cache
-# misses per segment, valgrind's cachegrind) on its own smaller capture;
+# misses per segment, valgrind's cachegrind; three runs of each command,
+# medians) on its own smaller capture;
 # valgrind is installed into a root that lacks it (the roots' package list,
 # and so their stamp, stays as the tests need it). Not a test: it prints
 # the per-release tables (README, "Speed and memory", "Counted per
