@@ -132,6 +132,8 @@ def normalise(ftype, value):
 # failed DISSECTOR_ASSERT or another exception) naming synfin, anything
 # synfin logs at warning level or above, and any sanitizer report. A stock
 # dissector's own bug on a mutated capture is not ours (see other_bugs).
+# Narrower on purpose than tests/lib/wsenv.py's WS_TROUBLE, which the tests
+# on sound captures use: it fails on any dissector's bug or warning.
 SANITIZER_MARKS = ("AddressSanitizer", "runtime error:", "LeakSanitizer")
 BAD_LOG_LEVELS = ("WARNING", "CRITICAL", "ERROR")
 

@@ -37,6 +37,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from expected import read_expected, ws_release  # noqa: E402
+import wsenv  # noqa: E402
 
 RULE = {"injected": "synfin injected (synfin-inject marker)", "reset": "synfin reset",
         "not_accepted": "synfin reset not accepted (in window or out of window)",
@@ -45,8 +46,11 @@ RULE = {"injected": "synfin injected (synfin-inject marker)", "reset": "synfin r
 # Anomalies that the label does not show (captures/README.md, derivations):
 ANOMALIES = {("mid-stream", 1): "handshake not captured (synfin.midstream)",
              ("bad-flags", 1): "SYN+FIN (synfin.bad_flags)"}
-BAD_STDERR = re.compile(r"WARNING|CRITICAL|Could not compile|No such preference|Dissector bug|"
-                        r"AddressSanitizer|runtime error|not a valid")
+# Beyond wsenv.WS_TROUBLE (dissector bugs, warnings in Wireshark's log
+# format, sanitizer reports): what a profile's files cause, which tshark
+# reports in other words (a colouring rule that does not compile, an unknown
+# preference, a column naming a missing field) or as a bare "WARNING".
+PROFILE_TROUBLE = re.compile(r"WARNING|Could not compile|No such preference|not a valid")
 failures = 0
 
 
@@ -105,15 +109,14 @@ def run(so, script, install_dir, repo, work):
         asan = subprocess.run(["cc", "-print-file-name=libasan.so"], capture_output=True,
                               text=True).stdout.strip()
         env += ["LD_PRELOAD=" + os.path.realpath(asan),
-                "ASAN_OPTIONS=detect_leaks=0:exitcode=66:abort_on_error=0:allocator_may_return_null=1",
-                "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=66"]
+                "ASAN_OPTIONS=" + wsenv.ASAN_DEFAULTS, "UBSAN_OPTIONS=" + wsenv.UBSAN_DEFAULTS]
     pre = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
 
     def tshark(args):
         r = subprocess.run(pre + ["env", "-i"] + env + ["tshark"] + args, capture_output=True,
                            text=True, timeout=120)
         for l in r.stderr.splitlines():
-            if BAD_STDERR.search(l):
+            if wsenv.WS_TROUBLE.search(l) or PROFILE_TROUBLE.search(l):
                 fail(f"tshark {' '.join(args[-3:])}: stderr: {l}")
         if r.returncode != 0:
             fail(f"tshark {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()[-500:]}")

@@ -183,7 +183,12 @@ inj() {
 }
 
 expect_rc() {
-    if [ "$RC" = "$1" ]; then pass "exit status $1"; else fail "exit status $RC, expected $1 ($(cat "$WORK/cmd"))"; fi
+    if [ "$RC" = "$1" ]; then
+        pass "exit status $1"
+    else
+        fail "exit status $RC, expected $1 ($(cat "$WORK/cmd"))"
+        tail -n 5 "$WORK/err" | sed 's/^/    stderr: /'
+    fi
 }
 expect_out() {   # expect_out REGEX [what]
     if grep -Eq -- "$1" "$WORK/out"; then pass "${2:-output has /$1/}"; else fail "${2:-output lacks /$1/}"; fi
@@ -479,9 +484,15 @@ t_lossy() {
     # retransmissions are dropped in turn (10 % each way) its RTO backs off
     # past a short idle time (with 200 ms and then 2 s the ASan tree saw us
     # close first while the server was still sending: exit 7, rightly).
+    # --timeout 30: a hole whose retransmission or its ACK is lost five
+    # times running (0.19^5 a hole, ~70 segments a run) waits 12.6 s in
+    # backoff (RTO 200 ms doubling) before the sixth, past the default 10 s
+    # without progress: exit 5, seen once in a host ctest run. 30 s reaches
+    # past the seventh (25.4 s), under the 60 s kill of inj.
     ECHO_OPTS="--close-after 100000" netns_lossy
     head -c 100000 /dev/urandom >"$WORK/big"
-    inj --ns "$NS_CLI" -S 198.51.100.99 --retries 8 --reply-idle 20000 -d @"$WORK/big" --save-reply "$WORK/reply" \
+    inj --ns "$NS_CLI" -S 198.51.100.99 --retries 8 --timeout 30 --reply-idle 20000 -d @"$WORK/big" \
+        --save-reply "$WORK/reply" \
         -w "$WORK/lossy.pcap" 203.0.113.2 "$PORT" >/dev/null
     expect_rc 0
     expect_same "$WORK/echo.log" "$WORK/big" "the server received all 100000 bytes"

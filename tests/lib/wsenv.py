@@ -28,17 +28,34 @@ def ws_cmd(args, privileges=("--clear-groups",)):
             + ["env", "-i"] + envs + list(args))
 
 
-WS_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ws-run")
-_WS_TROUBLE = re.compile(r"Dissector bug|CRITICAL|WARNING \*\*|runtime error:")
+_LIB = os.path.dirname(os.path.abspath(__file__))
+WS_RUN = os.path.join(_LIB, "ws-run")
+
+# The lines of standard error that fail a test: the patterns of
+# wireshark-stderr-trouble.ere, which wsenv.sh's ws_trouble gives to grep -E
+# (see there for what they catch; they are written to mean the same in
+# Python's re).
+with open(os.path.join(_LIB, "wireshark-stderr-trouble.ere")) as _f:
+    WS_TROUBLE = re.compile("|".join("(?:%s)" % l.rstrip("\n") for l in _f if l.strip()))
+
+
+def trouble_lines(stderr):
+    """The lines of a Wireshark program's standard error that fail a test."""
+    return [l for l in stderr.splitlines() if WS_TROUBLE.search(l)]
+
+
+def ws_checked(args, **kw):
+    """Runs ARGS (a Wireshark program and its arguments) through
+    tests/lib/ws-run (uid 65534, the test HOME) and returns the completed
+    process; raises RuntimeError on a non-zero status or on trouble_lines in
+    its standard error. KW goes to subprocess.run (env, timeout, input)."""
+    r = subprocess.run([WS_RUN] + list(args), capture_output=True, text=True,
+                       errors="replace", **kw)
+    if r.returncode != 0 or trouble_lines(r.stderr):
+        raise RuntimeError("%s: status %d\n%s" % (" ".join(args), r.returncode, r.stderr))
+    return r
 
 
 def tshark_stdout(args):
-    """Runs `tshark ARGS` through tests/lib/ws-run (uid 65534, the test
-    HOME) and returns its standard output; raises RuntimeError on a non-zero
-    status or on a dissector bug, a critical or warning message or a
-    sanitizer report on standard error."""
-    r = subprocess.run([WS_RUN, "tshark"] + list(args), capture_output=True, text=True,
-                       errors="replace")
-    if r.returncode != 0 or _WS_TROUBLE.search(r.stderr):
-        raise RuntimeError("tshark %s: status %d\n%s" % (" ".join(args), r.returncode, r.stderr))
-    return r.stdout
+    """ws_checked for `tshark ARGS`; its standard output."""
+    return ws_checked(["tshark"] + list(args)).stdout

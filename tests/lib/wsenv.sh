@@ -4,6 +4,7 @@
 # Source it, then:
 #   ws_setup PLUGIN_SO     creates a throw-away HOME with the plugin linked in
 #   ws_run tshark ARGS...  runs a Wireshark program in that HOME as uid 65534
+#   ws_trouble FILE        prints the lines of a saved stderr that fail a test
 #   ws_cleanup             removes the HOME (also done by an EXIT trap); after
 #                          several ws_setup calls (one HOME per plugin build,
 #                          the latest in WS_HOME), removes them all
@@ -35,6 +36,18 @@
 # (Wireshark itself does not free everything at exit) and make any sanitizer
 # report exit with status 66 (a crash for the tests, unlike tshark's own exit
 # status 1 or 2).
+
+# Standard error that fails a test, whatever else the test checks: one
+# extended regular expression a line in wireshark-stderr-trouble.ere next to
+# this file (also read by wsenv.py, so shell and Python tests fail on the
+# same lines): a dissector bug or failed DISSECTOR_ASSERT, a message Wireshark
+# logs at warning level or above (" ** (tshark:PID) TIME [Domain WARNING] --
+# ..."; CRITICAL also in GLib's own format), and any sanitizer report.
+# ws_trouble FILE prints FILE's lines that match; true when there are any.
+WS_TROUBLE_ERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wireshark-stderr-trouble.ere"
+ws_trouble() {
+    grep -E -f "$WS_TROUBLE_ERE" -- "$1"
+}
 
 WS_PRELOAD=${WS_PRELOAD:-}   # kept when inherited (see ws-run)
 WS_ASAN_DEFAULTS="detect_leaks=0:exitcode=66:abort_on_error=0:allocator_may_return_null=1"

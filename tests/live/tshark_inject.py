@@ -41,8 +41,9 @@ from expected import STATES  # noqa: E402
 SKIP = 77
 LOCK = "/tmp/synfin-netfilter.lock"
 INJECTED_RULE = "synfin injected (synfin-inject marker)"
-BAD_STDERR = re.compile(r"WARNING|CRITICAL|Could not compile|No such preference|Dissector bug|"
-                        r"AddressSanitizer|runtime error")
+# Beyond wsenv.WS_TROUBLE: what the synfin profile's files cause (a colouring
+# rule that does not compile, an unknown preference) or a bare "WARNING".
+PROFILE_TROUBLE = re.compile(r"WARNING|Could not compile|No such preference")
 FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",
           "tcp.len", "synfin.label", "synfin.state.client", "synfin.state.server",
           "synfin.injected", "synfin.injected.run", "frame.coloring_rule.name"]
@@ -147,7 +148,7 @@ def main():
     err = "".join(err_lines) + err
     print(f"tshark: exit {ts.returncode}, {time.monotonic() - t0:.1f} s", flush=True)
     for l in err.splitlines():
-        if BAD_STDERR.search(l):
+        if wsenv.WS_TROUBLE.search(l) or PROFILE_TROUBLE.search(l):
             fail("tshark stderr: " + l)
 
     rows = [dict(zip(FIELDS, l.split("\t"))) for l in out.splitlines() if l.strip()]

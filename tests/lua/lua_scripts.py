@@ -32,6 +32,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from expected import STATES, read_expected  # noqa: E402
+from wsenv import trouble_lines  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
@@ -55,7 +56,7 @@ def run(args, env_extra=None):
 
 def ok_run(args, **kw):
     r = run(args, **kw)
-    if r.returncode != 0:
+    if r.returncode != 0 or trouble_lines(r.stderr):
         raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
     return r.stdout
 

@@ -42,7 +42,9 @@ needs per-frame values):
 Linear cost: rst_flood and reuse are also run at half size; the CPU time synfin
 adds (against the same file with synfin disabled) for N must stay below 2.6
 times that for N/2 (check_linear; each time the fastest of up to five runs).
-tshark must exit 0 with no dissector bug, no CRITICAL and no sanitizer report.
+tshark must exit 0 with nothing on stderr that tests/lib/wsenv.py's
+trouble_lines reports (a dissector bug, a warning or critical message, a
+sanitizer report).
 
 usage: hostile.py MODE [N]   (run through tests/lib/with-ws.sh)
 """
@@ -56,6 +58,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pcapgen import ETH, FIN, SYN, RST, PSH, ACK, ip_checksum  # noqa: E402,F401
+from wsenv import trouble_lines  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
@@ -115,10 +118,8 @@ def run_tshark(args):
     dt = child_cpu() - t0
     if r.returncode != 0:
         fail(f"tshark {' '.join(args[:4])}... exit {r.returncode}: {r.stderr[-1500:]}")
-    for l in r.stderr.splitlines():
-        if ("Dissector bug" in l or "CRITICAL" in l or "AddressSanitizer" in l
-                or "runtime error:" in l):
-            fail("stderr: " + l)
+    for l in trouble_lines(r.stderr):
+        fail("stderr: " + l)
     return r.stdout, dt
 
 

@@ -6,7 +6,8 @@
 # fields with the hand-derived expected file.  Both the one-pass run and a
 # two-pass run (tshark -2) must match it: every value is a snapshot.
 # On a mismatch it prints a unified diff and, per differing frame, the
-# columns that differ.
+# columns that differ. An exit status other than 0 (or 2 for a file cut
+# short) or a line of ws_trouble (tests/lib/wsenv.sh) on stderr fails too.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/wsenv.sh
@@ -118,7 +119,7 @@ for pass in 1 2; do
     if [ $st -eq 2 ] && ! grep -q 'cut short\|appears to have been cut' "$err"; then
         echo "FAIL: $label exited with status 2"; cat "$err"; rc=1; continue
     fi
-    if grep -E 'Dissector bug|DISSECTOR_ASSERT|CRITICAL|WARNING \*\*|ERROR: AddressSanitizer|runtime error:' "$err"; then
+    if ws_trouble "$err"; then
         echo "FAIL: $label printed the errors above"; rc=1
     fi
     if ! diff -u --label "expected $EXP_NAME${override:+ + $(basename "$override")}" --label "$label" "$EXPECTED" "$out"; then

@@ -5,8 +5,9 @@
 # tests/lib/wsenv.sh) over every capture (*.pcap, *.pcapng, *.cap) found
 # under the given directories, and fails on
 #   - a non-zero exit status (2 is allowed only for a file cut short),
-#   - "Dissector bug", "DISSECTOR_ASSERT", "CRITICAL", GLib warnings or a
-#     sanitizer report on stderr (one-pass fields run, -2 run, and -V run),
+#   - a line on stderr that ws_trouble (tests/lib/wsenv.sh) reports: a
+#     dissector bug, a warning or critical message, a sanitizer report (the
+#     one-pass fields run, the -2 run and the -V run),
 #   - a TCP frame without synfin: -Y 'tcp && !synfin && !icmp && !icmpv6'
 #     must print nothing (a TCP header quoted in an ICMP error is not a
 #     segment, so ICMP frames are left out),
@@ -34,7 +35,6 @@ if [ ${#FILES[@]} -eq 0 ]; then
     exit 1
 fi
 
-BAD='Dissector bug|DISSECTOR_ASSERT|CRITICAL|WARNING \*\*|ERROR: AddressSanitizer|runtime error:'
 rc=0
 n=0
 for f in "${FILES[@]}"; do
@@ -49,8 +49,8 @@ for f in "${FILES[@]}"; do
                 echo "FAIL: $f: $1 exited with status $2"; sed 's/^/    /' "$3"; fail=1
             fi
         fi
-        if grep -Eq "$BAD" "$3"; then
-            echo "FAIL: $f: $1 printed:"; grep -E "$BAD" "$3" | head -5 | sed 's/^/    /'; fail=1
+        if ws_trouble "$3" > "$3.bad"; then
+            echo "FAIL: $f: $1 printed:"; head -5 "$3.bad" | sed 's/^/    /'; fail=1
         fi
     }
 

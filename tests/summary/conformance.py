@@ -20,16 +20,15 @@ usage: conformance.py ZEEK_CAPTURES_DIR   (run through tests/lib/with-ws.sh)
 """
 import csv
 import os
-import subprocess
 import sys
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from expected import read_expected  # noqa: E402
+from wsenv import ws_checked  # noqa: E402
 
 KNOWN_HISTORY = os.path.join(HERE, "known-history-differences.tsv")
-WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
 GOAL = 0.95
 SKIP = 77
 
@@ -50,10 +49,10 @@ def streams_of(path):
     args = ["tshark", "-n", "-r", tmp, "-Y", "synfin", "-T", "fields", "-E", "separator=\t"]
     for f in FIELDS:
         args += ["-e", f]
-    out = subprocess.run([WS_RUN] + args, capture_output=True, text=True)
-    os.unlink(tmp)
-    if out.returncode != 0:
-        raise RuntimeError(f"tshark failed on {path}: {out.stderr.strip()}")
+    try:
+        out = ws_checked(args)
+    finally:
+        os.unlink(tmp)
     res = {}
     for line in out.stdout.splitlines():
         c = [last(x) for x in line.split("\t")]

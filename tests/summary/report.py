@@ -19,12 +19,12 @@ usage: report.py REPO_DIR CAPTURE...   (run through tests/lib/with-ws.sh)
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from wsenv import ws_checked  # noqa: E402
 failures = 0
 
 
@@ -35,10 +35,7 @@ def fail(msg):
 
 
 def ws(args, **kw):
-    r = subprocess.run([WS_RUN] + args, capture_output=True, text=True, **kw)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
-    return r.stdout
+    return ws_checked(args, **kw).stdout
 
 
 def per_segment(cap):

@@ -179,9 +179,8 @@ def main():
             continue
         if rc != 0:
             fail(f"{variant}: tshark exit {rc}: {err.strip()[-800:]}")
-        for l in err.splitlines():
-            if "Dissector bug" in l or "CRITICAL" in l or "AddressSanitizer" in l or "runtime error:" in l:
-                fail(f"{variant}: stderr: {l}")
+        for l in wsenv.trouble_lines(err):
+            fail(f"{variant}: stderr: {l}")
         lines = [l for l in out.splitlines() if l.strip()]
         if variant == "tsv":
             if not lines:

@@ -7,7 +7,8 @@ distinct sources (198.51.100.0/24 and 203.0.113.0/24 x ports) to one server,
 SYN-ACK, RST from the client: Zeek RSTO, history ShR) and NORMAL complete
 connections (handshake, request, response, FIN both ways: SF).
 Then checks with `tshark -z synfin,tree`:
-  * tshark exits 0, no "Dissector bug" / CRITICAL / sanitizer report,
+  * tshark exits 0, no trouble on stderr (tests/lib/wsenv.py trouble_lines:
+    dissector bug, warning or critical message, sanitizer report),
   * "Connections by final conn_state (Zeek)": S0 = N, RSTO = SCANS, SF = NORMAL,
     and nothing else,
   * spot checks: flood SYNs are S0 with history "S",
@@ -27,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pcapgen import ETH, FIN, SYN, RST, PSH, ACK, ip_checksum  # noqa: E402,F401
+from wsenv import trouble_lines  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
@@ -150,12 +152,6 @@ def run_tshark(args):
     return r.returncode, r.stdout, "\n".join(err), peak, dt
 
 
-def bad_stderr(err):
-    return [l for l in err.splitlines()
-            if "Dissector bug" in l or "CRITICAL" in l or "ERROR: AddressSanitizer" in l
-            or "runtime error:" in l]
-
-
 def parse_tree(out):
     counts = {}
     section = None
@@ -187,7 +183,7 @@ def main():
     print(f"tshark -z synfin,tree: exit {rc}, peak RSS {peak} kB, {dt:.1f} s", flush=True)
     if rc != 0:
         fail(f"tshark exit {rc}: {err[-2000:]}")
-    for l in bad_stderr(err)[:10]:
+    for l in trouble_lines(err)[:10]:
         fail("stderr: " + l)
     counts = parse_tree(out)
     finals = {k[1]: v for k, v in counts.items() if k[0] == "Connections by final conn_state (Zeek)"}
