@@ -46,11 +46,6 @@ RULE = {"injected": "synfin injected (synfin-inject marker)", "reset": "synfin r
 # Anomalies that the label does not show (captures/README.md, derivations):
 ANOMALIES = {("mid-stream", 1): "handshake not captured (synfin.midstream)",
              ("bad-flags", 1): "SYN+FIN (synfin.bad_flags)"}
-# Beyond wsenv.WS_TROUBLE (dissector bugs, warnings in Wireshark's log
-# format, sanitizer reports): what a profile's files cause, which tshark
-# reports in other words (a colouring rule that does not compile, an unknown
-# preference, a column naming a missing field) or as a bare "WARNING".
-PROFILE_TROUBLE = re.compile(r"WARNING|Could not compile|No such preference|not a valid")
 failures = 0
 
 
@@ -115,9 +110,8 @@ def run(so, script, install_dir, repo, work):
     def tshark(args):
         r = subprocess.run(pre + ["env", "-i"] + env + ["tshark"] + args, capture_output=True,
                            text=True, timeout=120)
-        for l in r.stderr.splitlines():
-            if wsenv.WS_TROUBLE.search(l) or PROFILE_TROUBLE.search(l):
-                fail(f"tshark {' '.join(args[-3:])}: stderr: {l}")
+        for l in wsenv.trouble_lines(r.stderr, wsenv.PROFILE_TROUBLE):
+            fail(f"tshark {' '.join(args[-3:])}: stderr: {l}")
         if r.returncode != 0:
             fail(f"tshark {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()[-500:]}")
         return r.stdout

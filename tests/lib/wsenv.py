@@ -39,9 +39,18 @@ with open(os.path.join(_LIB, "wireshark-stderr-trouble.ere")) as _f:
     WS_TROUBLE = re.compile("|".join("(?:%s)" % l.rstrip("\n") for l in _f if l.strip()))
 
 
-def trouble_lines(stderr):
-    """The lines of a Wireshark program's standard error that fail a test."""
-    return [l for l in stderr.splitlines() if WS_TROUBLE.search(l)]
+# What the synfin profile's files can cause on top of WS_TROUBLE, for the
+# tests that run with it (-C synfin): a colouring rule that does not compile,
+# an unknown preference, a column naming a missing field, or a bare "WARNING"
+# in whatever format.
+PROFILE_TROUBLE = re.compile(r"WARNING|Could not compile|No such preference|not a valid")
+
+
+def trouble_lines(stderr, extra=None):
+    """The lines of a Wireshark program's standard error that fail a test
+    (WS_TROUBLE, or EXTRA, a compiled pattern, when given)."""
+    return [l for l in stderr.splitlines()
+            if WS_TROUBLE.search(l) or (extra is not None and extra.search(l))]
 
 
 def ws_checked(args, **kw):

@@ -27,7 +27,6 @@ usage: tshark_inject.py REPO PROFILE_INSTALL_SCRIPT PROFILE_INSTALL_DIR INJECT E
 """
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -41,9 +40,6 @@ from expected import STATES  # noqa: E402
 SKIP = 77
 LOCK = "/tmp/synfin-netfilter.lock"
 INJECTED_RULE = "synfin injected (synfin-inject marker)"
-# Beyond wsenv.WS_TROUBLE: what the synfin profile's files cause (a colouring
-# rule that does not compile, an unknown preference) or a bare "WARNING".
-PROFILE_TROUBLE = re.compile(r"WARNING|Could not compile|No such preference")
 FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",
           "tcp.len", "synfin.label", "synfin.state.client", "synfin.state.server",
           "synfin.injected", "synfin.injected.run", "frame.coloring_rule.name"]
@@ -147,9 +143,8 @@ def main():
         out, err = ts.communicate()
     err = "".join(err_lines) + err
     print(f"tshark: exit {ts.returncode}, {time.monotonic() - t0:.1f} s", flush=True)
-    for l in err.splitlines():
-        if wsenv.WS_TROUBLE.search(l) or PROFILE_TROUBLE.search(l):
-            fail("tshark stderr: " + l)
+    for l in wsenv.trouble_lines(err, wsenv.PROFILE_TROUBLE):
+        fail("tshark stderr: " + l)
 
     rows = [dict(zip(FIELDS, l.split("\t"))) for l in out.splitlines() if l.strip()]
     print(f"captured: {len(rows)} frames", flush=True)

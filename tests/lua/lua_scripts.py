@@ -32,7 +32,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from expected import STATES, read_expected  # noqa: E402
-from wsenv import trouble_lines  # noqa: E402
+from wsenv import ws_checked  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS_RUN = os.path.join(HERE, "..", "lib", "ws-run")
@@ -47,18 +47,20 @@ def fail(msg):
     print("FAIL: " + msg)
 
 
-def run(args, env_extra=None):
+def env_with(env_extra):
     env = dict(os.environ)
     if env_extra:
         env.update(env_extra)
-    return subprocess.run([WS_RUN] + args, capture_output=True, text=True, env=env)
+    return env
 
 
-def ok_run(args, **kw):
-    r = run(args, **kw)
-    if r.returncode != 0 or trouble_lines(r.stderr):
-        raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
-    return r.stdout
+def run(args, env_extra=None):
+    return subprocess.run([WS_RUN] + args, capture_output=True, text=True, env=env_with(env_extra))
+
+
+def ok_run(args, env_extra=None):
+    """run, failing on a non-zero status or on trouble on stderr (wsenv.ws_checked)."""
+    return ws_checked(args, env=env_with(env_extra)).stdout
 
 
 def stage(repo, name):
