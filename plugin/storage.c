@@ -80,7 +80,10 @@ static guint64 *tuples_seen;
  *   - Only its tail (lc_zeek_observe and the stored result) when the frame
  *     shows the label or expert items but no tree wants synfin and no
  *     synfin tap listens (plain tshark, the Info column): the label needs
- *     lc_conn_observe's answer now, nothing shown needs the rest.
+ *     lc_conn_observe's answer now, nothing shown needs the rest.  Where no
+ *     results are stored (keep_results), the tail is not queued at all:
+ *     its only other reader, a frame showing the Zeek summary, does not
+ *     come in such a run (synfin_observe; synfin_conn.zeek_gap).
  * Everything that reads the connections, their Zeek summaries or the
  * stored results (synfin_result_load, synfin_conn_load,
  * synfin_conn_by_stream, a step taken at once) runs pending_flush first;
@@ -307,6 +310,7 @@ synfin_conn_of(synfin_input *in, gboolean create)
         sc->ep0_port = in->seg.sport;
         sc->ep0_addr_hash = synfin_src_hash(in);
         sc->ws0 = sc->ws1 = 1; /* -1: unknown */
+        sc->zeek_gap = 0;
         sc->used = 1;
     }
     if (in->seg.sport != in->seg.dport)
@@ -528,7 +532,8 @@ step_conn(synfin_conn *sc, guint32 stream, const lc_segment *seg, lc_result *r, 
 static void
 step_tail(synfin_conn *sc, guint idx, const guint32 base[2], const lc_segment *seg, lc_result *r)
 {
-    lc_zeek_observe(&sc->zeek, seg, r);
+    if (G_LIKELY(!sc->zeek_gap))
+        lc_zeek_observe(&sc->zeek, seg, r); /* else r has no Zeek snapshot: nothing shown */
     if (keep_results)
         result_store(seg->frame, idx, base, seg, r);
 }
@@ -622,9 +627,17 @@ synfin_observe(packet_info *pinfo, synfin_input *in, guint idx, synfin_step when
     *sc_out = sc;
     guint32 base[2];
     step_conn(sc, in->stream, &in->seg, out, base);
-    if (when == SYNFIN_STEP_TAIL_LATER)
-        pending_add(sc, in, idx, out, base);
-    else
+    if (when == SYNFIN_STEP_TAIL_LATER) {
+        /* Without stored results the tail's one reader left is a frame that
+         * shows the connection's Zeek summary (a synfin field or tap), and
+         * in a TShark single pass every frame asks what the first asked:
+         * none will.  The tail is dropped; should a frame ask after all, the
+         * connection shows no Zeek summary rather than a wrong one. */
+        if (keep_results)
+            pending_add(sc, in, idx, out, base);
+        else if (!sc->zeek_gap)
+            sc->zeek_gap = 1;
+    } else
         step_tail(sc, idx, base, &in->seg, out);
     return out->valid;
 }

@@ -23,8 +23,11 @@ typedef struct synfin_conn {
      * wide: the lc_conn is in the side map, not in pk;
      * ws0, ws1: by lc_segment.from, the sender's window shift as Wireshark's
      * TCP has it on the first pass, plus 2 (0 = -2 no scaling, 1 = -1
-     * unknown, 2..16 = shift 0..14). */
-    guint16  used : 2, ws0 : 5, ws1 : 5, wide : 1;
+     * unknown, 2..16 = shift 0..14);
+     * zeek_gap: the Zeek summary missed a segment (a pass that stores no
+     * results and shows no Zeek summary drops its part of the step:
+     * storage.c, keep_results), so it is never shown for this connection. */
+    guint16  used : 2, ws0 : 5, ws1 : 5, wide : 1, zeek_gap : 1;
 } synfin_conn;
 
 /* Spec 8.2: a connection whose first bare SYN reused the 4-tuple of an

@@ -344,7 +344,7 @@ layers_of(packet_info *pinfo, int id)
 }
 
 static int
-dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+dissect_frame_layers(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     if (pinfo->layers == NULL || proto_tcp <= 0)
         return 0;
@@ -425,6 +425,22 @@ dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _
         seg_idx++;
     }
     return seg_idx ? (int)tvb_captured_length(tvb) : 0;
+}
+
+/* The post-dissector's handle belongs to a protocol "in name only" whose
+ * parent is synfin (proto_register_synfin): Wireshark calls it only while
+ * synfin is enabled, but adds no layer to the frame for it (a list node, a
+ * map lookup and insert on every frame; frame.protocols is complete before
+ * post-dissectors run, so it never showed synfin anyway) and does not name
+ * the current protocol: that is done here, for the expert items. */
+static int
+dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    const char *saved_proto = pinfo->current_proto;
+    pinfo->current_proto = "SYNFIN";
+    const int len = dissect_frame_layers(tvb, pinfo, tree);
+    pinfo->current_proto = saved_proto;
+    return len;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -588,7 +604,10 @@ proto_register_synfin(void)
     register_init_routine(synfin_init);
     register_cleanup_routine(synfin_init);
 
-    dissector_handle_t h = register_dissector("synfin", dissect_synfin, proto_synfin);
+    const int proto_post = proto_register_protocol_in_name_only(
+        "TCP connection lifecycle (synfin) post-dissector", "SYNFIN", "synfin.postdissector",
+        proto_synfin, FT_PROTOCOL);
+    dissector_handle_t h = register_dissector("synfin", dissect_synfin, proto_post);
     register_postdissector(h);
 }
 

@@ -13,6 +13,16 @@ columns on the frame's only dissection and the plugin stores no results
 where the first pass has no columns and the printed lines come from the
 second pass, which reads every label back from the stored results.
 
+A third run reads the Zeek summary in a pass with columns: `-T fields` with
+the Info column (_ws.col.info, which makes TShark fill the columns) and
+synfin.conn.state and synfin.conn.history.  From 4.4 on that is a pass that
+stores no results and drops the Zeek summary's part of each step unless a
+frame shows it (plugin/storage.c, keep_results and zeek_gap): here every
+frame shows it, so each frame's Info suffix must be as expected and its
+conn.state and conn.history must be those of the pass without columns
+(`-T fields` alone, which stores everything), and present wherever that pass
+has them.
+
 Exit 1 on any difference, 2 on bad arguments.
 """
 import glob
@@ -23,6 +33,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from expected import read_expected  # noqa: E402
 from wsenv import tshark_stdout  # noqa: E402
+
+ZEEK_FIELDS = ["synfin.conn.state", "synfin.conn.history"]
 
 SUFFIX = re.compile(r" \[synfin: ([^\]]*)\]")
 FRAME = re.compile(r"^\s*(\d+)\s")
@@ -37,7 +49,50 @@ def tshark_lines(pcap, extra):
     return out
 
 
-def check(pcap, tsv):
+def info_field():
+    """The Info column's field: _ws.col.info from 4.2 on, _ws.col.Info before."""
+    names = set(line.split("\t")[2] for line in tshark_stdout(["-G", "fields"]).splitlines()
+                if line.startswith("F\t") and line.count("\t") >= 2)
+    return "_ws.col.info" if "_ws.col.info" in names else "_ws.col.Info"
+
+
+def zeek_rows(pcap, extra):
+    """frame -> (conn.state, conn.history, Info) from -T fields (+ extra fields)."""
+    out = {}
+    args = ["-n", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-e", "frame.number"]
+    for f in ZEEK_FIELDS + extra:
+        args += ["-e", f]
+    for line in tshark_stdout(args).splitlines():
+        cols = line.split("\t")
+        out[int(cols[0])] = tuple(cols[1:]) + ("",) * (len(ZEEK_FIELDS) + 1 - len(cols[1:]))
+    return out
+
+
+def check_zeek(pcap, want, info):
+    """The third run (module doc): Zeek summary and Info suffix in a pass with columns."""
+    name = os.path.basename(pcap)
+    base = zeek_rows(pcap, [])
+    cols = zeek_rows(pcap, [info])
+    problems = []
+    if sorted(cols) != sorted(base):
+        return ["%s (columns + Zeek fields): frames %s, expected %s" % (name, sorted(cols), sorted(base))]
+    shown = 0
+    for f in sorted(base):
+        b, c = base[f][:2], cols[f][:2]
+        if b != c:
+            problems.append("%s (columns + Zeek fields): frame %d conn.state/history %s, without columns %s"
+                            % (name, f, list(c), list(b)))
+        shown += 1 if b[0] else 0
+        suffix = ",".join(SUFFIX.findall(cols[f][2]))
+        if suffix != want.get(f, ""):
+            problems.append("%s (columns + Zeek fields): frame %d Info suffixes %s, expected %s"
+                            % (name, f, suffix, want.get(f, "")))
+    if shown == 0 and any(want.values()):
+        problems.append("%s: no frame has a conn.state, though frames have labels" % name)
+    return problems
+
+
+def check(pcap, tsv, info):
     problems = []
     # The expected cell holds the frame's labels in layer order, joined by
     # "," (tshark's aggregator; a label may hold a comma itself), so the
@@ -53,6 +108,7 @@ def check(pcap, tsv):
             if ",".join(got[f]) != want[f]:
                 problems.append("%s (%s): frame %d Info suffixes %s, expected %s"
                                 % (name, tag, f, got[f], want[f]))
+    problems += check_zeek(pcap, want, info)
     return problems, sum(1 for v in want.values() if v)
 
 
@@ -70,16 +126,17 @@ def main(argv):
         return 2
     problems = []
     labelled = 0
+    info = info_field()
     for pcap, tsv in pairs:
-        p, n = check(pcap, tsv)
+        p, n = check(pcap, tsv, info)
         problems += p
         labelled += n
     for p in problems:
         print("FAIL: " + p, flush=True)
     if problems:
         return 1
-    print("info_column: %d captures, %d labelled frames, Info column as expected in one pass and -2"
-          % (len(pairs), labelled))
+    print("info_column: %d captures, %d labelled frames, Info column as expected in one pass and -2,"
+          " and with the Zeek summary read in a pass with columns" % (len(pairs), labelled))
     return 0
 
 
