@@ -85,13 +85,20 @@ chmod -R a+rX "$WS_HOME"
 
 # One table layout for the live lines and the file mode.
 fields=(-e frame.number -e frame.time_relative -e synfin.role -e tcp.flags.str -e tcp.len
-        -e _ws.col.Label -e _ws.col.Client -e _ws.col.Server
+        -e synfin.label -e synfin.state.client -e synfin.state.server
         -e synfin.seq.rel -e synfin.ack.rel -e synfin.ack.expected -e synfin.ack.ok -e synfin.injected)
-# Custom columns give the states' names (-T fields alone prints numbers).
-cols='"No.","%m","Label","%Cus:synfin.label:0:R","Client","%Cus:synfin.state.client:0:R","Server","%Cus:synfin.state.server:0:R"'
+# -T fields prints the states as numbers; their names are the plugin's own
+# value strings (tshark -G values: "V<TAB>synfin.state.client<TAB>4<TAB>ESTABLISHED").
+# (Custom columns and -e _ws.col.TITLE would give the names on 4.0 only:
+# from 4.2 on the _ws.col.* fields are named by column type, not title.)
+states=$WS_TMP/states.tsv
+ws_run tshark -G values | awk -F'\t' '$1 == "V" && $2 == "synfin.state.client" { print $3 "\t" $4 }' >"$states"
+[ -s "$states" ] || die "tshark -G values lists no synfin.state.client names (is the plugin loaded?)"
 table() {
-    awk -F'\t' '
-    BEGIN { printf "%-5s %8s %-4s %-12s %5s  %-24s %-12s %-12s %8s %8s  %-8s %s\n",
+    awk -F'\t' -v states="$states" '
+    function state(n) { return (n in name) ? name[n] : n }
+    BEGIN { while ((getline line < states) > 0) { split(line, kv, "\t"); name[kv[1]] = kv[2] }
+            printf "%-5s %8s %-4s %-12s %5s  %-24s %-12s %-12s %8s %8s  %-8s %s\n",
             "frame", "time", "dir", "flags", "len", "synfin.label", "client", "server",
             "seq.rel", "ack.rel", "ack ok?", "injected"; fflush() }
     {
@@ -99,7 +106,7 @@ table() {
         ok = ($12 == "") ? "" : ($12 == "1" || $12 == "True") ? "yes" : "NO:" $11
         inj = ($13 == "1" || $13 == "True") ? "*" : ""
         printf "%-5s %8.6f %-4s %-12s %5s  %-24s %-12s %-12s %8s %8s  %-8s %s\n",
-               $1, $2, dir, $4, $5, $6, $7, $8, $9, $10, ok, inj
+               $1, $2, dir, $4, $5, $6, state($7), state($8), $9, $10, ok, inj
         fflush()
     }'
 }
@@ -108,7 +115,7 @@ if [ -n "$capture_file" ]; then
     [ -r "$capture_file" ] || die "cannot read $capture_file"
     cp "$capture_file" "$WS_TMP/demo.pcap" && chmod 644 "$WS_TMP/demo.pcap"
     say "synfin on $capture_file (tshark as uid 65534; Wireshark ignores personal plugins as root)"
-    ws_run tshark -n -r "$WS_TMP/demo.pcap" -Y synfin -o "gui.column.format:$cols" -T fields "${fields[@]}" | table
+    ws_run tshark -n -r "$WS_TMP/demo.pcap" -Y synfin -T fields "${fields[@]}" | table
     exit 0
 fi
 
@@ -189,7 +196,7 @@ export WS_GROUPS="--groups wireshark"
 say "live capture: tshark -C synfin -i $iface -f 'tcp port $port' (uid 65534, group wireshark)"
 mkfifo "$WS_TMP/live.fifo"
 ws_run tshark -n -C synfin -i "$iface" -f "tcp port $port" -l -w "$WS_TMP/live.pcapng" -P \
-    -o "gui.column.format:$cols" -T fields "${fields[@]}" >"$WS_TMP/live.fifo" 2>"$WS_TMP/tshark.err" &
+    -T fields "${fields[@]}" >"$WS_TMP/live.fifo" 2>"$WS_TMP/tshark.err" &
 pid_tshark=$!
 pids+=($pid_tshark)
 # The live lines are kept until the injector has printed its own ladder, so

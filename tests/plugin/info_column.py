@@ -18,10 +18,13 @@ the Info column (_ws.col.info, which makes TShark fill the columns) and
 synfin.conn.state and synfin.conn.history.  From 4.4 on that is a pass that
 stores no results and drops the Zeek summary's part of each step unless a
 frame shows it (plugin/storage.c, keep_results and zeek_gap): here every
-frame shows it, so each frame's Info suffix must be as expected and its
-conn.state and conn.history must be those of the pass without columns
-(`-T fields` alone, which stores everything), and present wherever that pass
-has them.
+frame shows it, so each frame's conn.state and conn.history must be those of
+the pass without columns (`-T fields` alone, which stores everything), and
+every frame's Info field must be filled (the pass had columns).  Its synfin
+suffix is not checked there: from 4.2 on Wireshark fills the _ws.col.*
+fields before the post-dissectors run (packet-frame.c, col_dissect), so the
+field lacks any post-dissector's text, synfin's too, while the column
+itself (the first run, the GUI's packet list) has it.
 
 Exit 1 on any difference, 2 on bad arguments.
 """
@@ -69,7 +72,7 @@ def zeek_rows(pcap, extra):
 
 
 def check_zeek(pcap, want, info):
-    """The third run (module doc): Zeek summary and Info suffix in a pass with columns."""
+    """The third run (module doc): the Zeek summary in a pass with columns."""
     name = os.path.basename(pcap)
     base = zeek_rows(pcap, [])
     cols = zeek_rows(pcap, [info])
@@ -83,10 +86,9 @@ def check_zeek(pcap, want, info):
             problems.append("%s (columns + Zeek fields): frame %d conn.state/history %s, without columns %s"
                             % (name, f, list(c), list(b)))
         shown += 1 if b[0] else 0
-        suffix = ",".join(SUFFIX.findall(cols[f][2]))
-        if suffix != want.get(f, ""):
-            problems.append("%s (columns + Zeek fields): frame %d Info suffixes %s, expected %s"
-                            % (name, f, suffix, want.get(f, "")))
+        if not cols[f][2]:
+            problems.append("%s (columns + Zeek fields): frame %d has no Info field: no columns?"
+                            % (name, f))
     if shown == 0 and any(want.values()):
         problems.append("%s: no frame has a conn.state, though frames have labels" % name)
     return problems
