@@ -40,6 +40,11 @@
 void proto_register_synfin(void);
 void proto_reg_handoff_synfin(void);
 
+/* The protocol's names: registration, the post-dissector's protocol in name
+ * only, the current protocol while it runs, the plugin's description. */
+#define SYNFIN_NAME       "TCP connection lifecycle (synfin)"
+#define SYNFIN_SHORT_NAME "SYNFIN"
+
 /* ------------------------------------------------------------------------ */
 /* Registration ids                                                          */
 
@@ -437,7 +442,7 @@ static int
 dissect_synfin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const char *saved_proto = pinfo->current_proto;
-    pinfo->current_proto = "SYNFIN";
+    pinfo->current_proto = SYNFIN_SHORT_NAME;
     const int len = dissect_frame_layers(tvb, pinfo, tree);
     pinfo->current_proto = saved_proto;
     return len;
@@ -584,7 +589,7 @@ proto_register_synfin(void)
     static gint *ett[] = { &ett_synfin };
 
     fill_value_strings();
-    proto_synfin = proto_register_protocol("TCP connection lifecycle (synfin)", "SYNFIN", "synfin");
+    proto_synfin = proto_register_protocol(SYNFIN_NAME, SYNFIN_SHORT_NAME, "synfin");
     proto_register_field_array(proto_synfin, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     register_expert();
@@ -605,7 +610,7 @@ proto_register_synfin(void)
     register_cleanup_routine(synfin_init);
 
     const int proto_post = proto_register_protocol_in_name_only(
-        "TCP connection lifecycle (synfin) post-dissector", "SYNFIN", "synfin.postdissector",
+        SYNFIN_NAME " post-dissector", SYNFIN_SHORT_NAME, "synfin.postdissector",
         proto_synfin, FT_PROTOCOL);
     dissector_handle_t h = register_dissector("synfin", dissect_synfin, proto_post);
     register_postdissector(h);
@@ -640,4 +645,4 @@ synfin_plugin_register(void)
     proto_register_plugin(&plug);
 }
 
-SYNFIN_PLUGIN_DEFINE(SYNFIN_VERSION, synfin_plugin_register, "TCP connection lifecycle (synfin)")
+SYNFIN_PLUGIN_DEFINE(SYNFIN_VERSION, synfin_plugin_register, SYNFIN_NAME)

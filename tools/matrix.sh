@@ -489,14 +489,12 @@ run_release() {   # SUITE
 # fresh_check: the README's quick start on a fresh Debian 13 host. A copy of
 # a minimal trixie root (debootstrap --variant=minbase, nothing else; cached
 # as $cache/trixie-base) runs tools/setup.sh, then configures, builds and
-# runs ctest -R 'unit|plugin.expected' as a user would. Package downloads
-# are kept between runs in $cache/trixie-fresh-archives (a download cache,
-# like a proxy: the root itself starts empty every time). The copy is
-# removed afterwards.
-# The quick start on a fresh Debian 13: tools/setup.sh, the build, the
-# engine's and the expected-capture tests, and the README's first command,
-# tools/demo.sh, on a capture file and live in network namespaces
-# (tests/demo/demo_test.py).
+# runs, as a user would, the engine's and the expected-capture tests and the
+# README's first command, tools/demo.sh, on a capture file and live in
+# network namespaces (tests/demo/demo_test.py): ctest -R "$fresh_tests".
+# Package downloads are kept between runs in $cache/trixie-fresh-archives (a
+# download cache, like a proxy: the root itself starts empty every time).
+# The copy is removed afterwards.
 fresh_tests='unit|plugin.expected|^demo\.(file|netns)$'
 fresh_check() {
     local base=$cache/trixie-base r=$cache/trixie-fresh t0 st=ok counts=""

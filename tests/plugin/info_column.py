@@ -60,14 +60,15 @@ def info_field():
 
 
 def zeek_rows(pcap, extra):
-    """frame -> (conn.state, conn.history, Info) from -T fields (+ extra fields)."""
+    """frame -> {field: value} for the Zeek fields and the extra ones (-T fields)."""
+    fields = ZEEK_FIELDS + extra
     out = {}
     args = ["-n", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-e", "frame.number"]
-    for f in ZEEK_FIELDS + extra:
+    for f in fields:
         args += ["-e", f]
     for line in tshark_stdout(args).splitlines():
         cols = line.split("\t")
-        out[int(cols[0])] = tuple(cols[1:]) + ("",) * (len(ZEEK_FIELDS) + 1 - len(cols[1:]))
+        out[int(cols[0])] = dict(zip(fields, cols[1:]))
     return out
 
 
@@ -81,12 +82,13 @@ def check_zeek(pcap, want, info):
         return ["%s (columns + Zeek fields): frames %s, expected %s" % (name, sorted(cols), sorted(base))]
     shown = 0
     for f in sorted(base):
-        b, c = base[f][:2], cols[f][:2]
+        b = [base[f].get(k, "") for k in ZEEK_FIELDS]
+        c = [cols[f].get(k, "") for k in ZEEK_FIELDS]
         if b != c:
             problems.append("%s (columns + Zeek fields): frame %d conn.state/history %s, without columns %s"
-                            % (name, f, list(c), list(b)))
+                            % (name, f, c, b))
         shown += 1 if b[0] else 0
-        if not cols[f][2]:
+        if not cols[f].get(info):
             problems.append("%s (columns + Zeek fields): frame %d has no Info field: no columns?"
                             % (name, f))
     if shown == 0 and any(want.values()):
